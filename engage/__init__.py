@@ -1,0 +1,72 @@
+"""Engage: self-hosted star ratings, comments and moderation for news sites."""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engage.config import load_config
+from engage.domain.identity import derive_key
+from engage.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: config → extensions → blueprints → errors → CLI.  No I/O besides
+    reading configuration files.
+
+    :param overrides: settings applied last (tests use this).
+    :raises engage.config.ConfigError: on invalid or unsafe settings.
+    """
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder="static", static_url_path="/static",
+                instance_relative_config=True)
+    load_config(app, overrides)
+    init_secrets(app)
+    init_extensions(app)
+    from engage.web import register_web
+
+    register_web(app)
+    from engage.cli import engage_cli
+
+    app.cli.add_command(engage_cli)
+    return app
+
+
+def init_secrets(app: Flask) -> None:
+    """Derive the per-purpose keys; in development, fall back to a per-process random secret."""
+    if not app.config.get("SECRET_KEY"):
+        log.warning("no ENGAGE_SECRET_KEY and no instance/secret_key: using a random key for "
+                    "this process (reader tokens and sessions end when it stops)")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    secret = app.config["SECRET_KEY"]
+    app.extensions["engage_keys"] = {
+        "reader": derive_key(secret, "reader-token"),
+        "ip": derive_key(secret, "ip-hash"),
+    }
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the unbound extensions and the proxy fix to this app."""
+    from engage.services.tx import install_engine_events
+
+    install_engine_events()
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from engage.web.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))

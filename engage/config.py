@@ -1,0 +1,89 @@
+"""Layered configuration: defaults.toml → $ENGAGE_CONFIG → ENGAGE_* env → overrides, then validated."""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS_PATH = Path(__file__).resolve().parent.parent / "config" / "defaults.toml"
+SECRET_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; raised by :func:`load_config` so the app fails fast."""
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from every layer, later layers winning, then derive and validate.
+
+    :param app: the application being built.
+    :param overrides: applied last (tests, embedding); library keys such as
+        ``SQLALCHEMY_DATABASE_URI`` or ``RATELIMIT_ENABLED`` work as their docs say.
+    :raises ConfigError: an unknown deployment, or production with unsafe settings.
+    """
+    app.config.from_file(str(DEFAULTS_PATH), load=tomllib.load, text=False)
+    deploy_file = os.environ.get("ENGAGE_CONFIG")
+    if deploy_file:
+        app.config.from_file(deploy_file, load=tomllib.load, text=False)
+    app.config.from_prefixed_env("ENGAGE")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+    _validate(app.config)
+
+
+def _derive(app: Flask) -> None:
+    """Compute the settings that follow from others (database URI, engine options, secret)."""
+    cfg = app.config
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        url = cfg.get("DATABASE_URL") or ""
+        if not url:
+            url = "sqlite:///" + os.path.join(app.instance_path, "engage.sqlite3")
+        cfg["SQLALCHEMY_DATABASE_URI"] = url
+    uri = cfg["SQLALCHEMY_DATABASE_URI"]
+    for prefix in ("postgresql://", "postgres://"):
+        if uri.startswith(prefix):
+            uri = "postgresql+psycopg://" + uri[len(prefix):]
+    cfg["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": float(cfg["SQLITE_BUSY_TIMEOUT_S"]),
+                                            "check_same_thread": False})
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", int(cfg["DB_POOL_SIZE"]))
+        options.setdefault("max_overflow", int(cfg["DB_MAX_OVERFLOW"]))
+        options.setdefault("pool_timeout", float(cfg["DB_POOL_TIMEOUT_S"]))
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not cfg.get("SECRET_KEY"):
+        secret_path = Path(app.instance_path) / SECRET_FILE
+        if secret_path.is_file():
+            cfg["SECRET_KEY"] = secret_path.read_text(encoding="ascii").strip()
+    cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE",
+                                           cfg["DEPLOYMENT"] == "production")
+
+
+def _validate(cfg: Mapping[str, Any]) -> None:
+    """Refuse settings that would run unsafely.
+
+    :raises ConfigError: see the messages.
+    """
+    if cfg["DEPLOYMENT"] not in ("development", "production"):
+        raise ConfigError("DEPLOYMENT must be 'development' or 'production'")
+    secret = cfg.get("SECRET_KEY")
+    if cfg["DEPLOYMENT"] == "production":
+        if not secret or len(str(secret)) < 32:
+            raise ConfigError("production needs ENGAGE_SECRET_KEY of at least 32 characters")
+        if cfg.get("DEBUG"):
+            raise ConfigError("production refuses DEBUG")
+    for key in ("COMMENT_MIN_CHARS", "COMMENT_MAX_CHARS", "AUTHOR_NAME_MAX_CHARS",
+                "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS"):
+        value = cfg.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    if cfg["COMMENT_MIN_CHARS"] > cfg["COMMENT_MAX_CHARS"]:
+        raise ConfigError("COMMENT_MIN_CHARS exceeds COMMENT_MAX_CHARS")

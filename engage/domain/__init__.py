@@ -1,0 +1,1 @@
+"""Pure-Python rules of Engage (no Flask, no SQLAlchemy): ratings, comments, moderation, text."""

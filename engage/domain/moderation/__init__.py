@@ -1,0 +1,1 @@
+"""Automatic moderation: the ordered pipeline of checks and their decisions (DESIGN.md §7)."""

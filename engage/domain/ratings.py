@@ -1,0 +1,82 @@
+"""Rating math: the five-bin aggregate, vote moves and the one rounding rule (DESIGN.md §5)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from engage.domain.errors import InvalidInput
+
+STARS = (1, 2, 3, 4, 5)
+_TENTH = Decimal("0.1")
+
+
+def validate_stars(value: object) -> int:
+    """Return ``value`` if it is an integer star count 1..5.
+
+    Booleans and floats are refused even when equal to an integer (``True == 1``, ``5.0``).
+    :raises InvalidInput: ``stars_out_of_range`` otherwise.
+    """
+    if type(value) is not int or value not in STARS:
+        raise InvalidInput("stars_out_of_range", field="stars")
+    return value
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """An article's votes per star; ``bins[i]`` counts votes of ``i + 1`` stars."""
+
+    bins: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+
+    @property
+    def count(self) -> int:
+        """Number of votes."""
+        return sum(self.bins)
+
+    @property
+    def total(self) -> int:
+        """Sum of all stars given."""
+        return sum(stars * n for stars, n in zip(STARS, self.bins))
+
+    @property
+    def average(self) -> Decimal | None:
+        """Mean stars rounded half-up to one decimal (4.25 → 4.3), or ``None`` with no votes.
+
+        Half-up on the exact quotient (``Decimal`` division, 28 significant digits), so the text,
+        the stars, the API and any markup all show the same figure.
+        """
+        if self.count == 0:
+            return None
+        return (Decimal(self.total) / Decimal(self.count)).quantize(_TENTH, ROUND_HALF_UP)
+
+    def moved(self, old: int | None, new: int | None) -> RatingSummary:
+        """Return the summary after one reader's vote goes from ``old`` to ``new`` stars.
+
+        ``None`` means no vote: (None, 4) adds, (4, 2) moves, (4, None) withdraws.
+        :raises ValueError: when removing a vote from an empty bin (a drifted aggregate).
+        """
+        bins = list(self.bins)
+        if old is not None:
+            if bins[old - 1] == 0:
+                raise ValueError(f"no {old}-star vote to remove")
+            bins[old - 1] -= 1
+        if new is not None:
+            bins[new - 1] += 1
+        return RatingSummary(tuple(bins))  # type: ignore[arg-type]
+
+    def as_json(self) -> dict:
+        """The API shape: ``{"count", "average" (float or null), "distribution": {"1".."5"}}``."""
+        average = self.average
+        return {
+            "count": self.count,
+            "average": float(average) if average is not None else None,
+            "distribution": {str(stars): n for stars, n in zip(STARS, self.bins)},
+        }
+
+
+def format_average(average: Decimal, locale: str) -> str:
+    """Format an already-rounded average for display: ``"4,3"`` in Vietnamese, ``"4.3"`` otherwise.
+
+    The decimal comma follows Vietnamese convention (TCVN / CLDR ``vi`` decimal symbol).
+    """
+    text = f"{average:.1f}"
+    return text.replace(".", ",") if locale.startswith("vi") else text

@@ -1,0 +1,58 @@
+"""Comment: a reader's comment, its rendered HTML and its moderation state."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engage.extensions import db
+from engage.models.types import UTCDateTime, utcnow
+
+
+class CommentStatus(enum.Enum):
+    """Moderation states (DESIGN.md §7).  Only ``approved`` comments are published."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+def _enum_values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+class Comment(db.Model):
+    """A comment.  ``body_raw`` is the normalised plain text; ``body_html`` is the only thing rendered.
+
+    ``moderation_reasons`` holds the automatic pipeline's decision: a list of
+    ``{"code", "decision"}`` objects (empty when accepted without remark).
+    """
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        Index("ix_comment_thread", "article_id", "status", "created_at", "id"),
+        Index("ix_comment_queue", "site_id", "status", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    reader_id: Mapped[str] = mapped_column(String(32), index=True)
+    author_name: Mapped[str] = mapped_column(String(100))
+    body_raw: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    sanitizer_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[CommentStatus] = mapped_column(
+        Enum(CommentStatus, native_enum=False, length=16, values_callable=_enum_values,
+             validate_strings=True, name="comment_status"))
+    moderation_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    network_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

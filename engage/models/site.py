@@ -1,0 +1,28 @@
+"""Site: one news site (tenant) and its settings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engage.extensions import db
+from engage.models.types import UTCDateTime, utcnow
+
+
+class Site(db.Model):
+    """A tenant.  ``allowed_origins`` is a list of exact ``scheme://host[:port]`` strings."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    # Pre-moderation: every comment waits in the moderation queue until a moderator approves it.
+    premoderation: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Articles may be created on first use by the public API (demo site; CMS-less sites).
+    auto_create_articles: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,103 @@
+"""Sites and articles: look-ups, creation on first use, and site administration."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engage.domain.errors import Forbidden, InvalidInput, NotFound
+from engage.models import Article, Site
+from engage.services.tx import write_transaction
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# An article key is the CMS's id or a normalised URL path: printable ASCII without spaces.
+ARTICLE_KEY_RE = re.compile(r"^[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
+ORIGIN_RE = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9a-f:]+\](?::\d{1,5})?$")
+
+
+def get_site(session: Session, slug: str) -> Site:
+    """Return the site with this slug.
+
+    :raises NotFound: ``site_not_found``.
+    """
+    site = session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    if site is None:
+        raise NotFound("site_not_found")
+    return site
+
+
+def validate_article_key(key: str) -> str:
+    """Return the key if well-formed (1–200 printable ASCII URL characters).
+
+    :raises InvalidInput: ``article_key_invalid``.
+    """
+    if not ARTICLE_KEY_RE.match(key):
+        raise InvalidInput("article_key_invalid", field="article")
+    return key
+
+
+def find_article(session: Session, site: Site, key: str, *, for_update: bool = False
+                 ) -> Article | None:
+    """Return the article (locked FOR UPDATE on PostgreSQL when asked), or ``None``."""
+    query = select(Article).where(Article.site_id == site.id, Article.key == key)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def article_for_write(session: Session, site: Site, key: str, now: datetime) -> Article:
+    """Return the article for a reader's write, creating it if the site allows creation on use.
+
+    Must run inside :func:`write_transaction`.  The row is locked (PostgreSQL ``FOR UPDATE``;
+    SQLite's IMMEDIATE transaction already excludes other writers), so aggregate updates that
+    follow are serialised per article.
+
+    :raises NotFound: ``article_not_found`` when absent and creation on use is off.
+    """
+    validate_article_key(key)
+    article = find_article(session, site, key, for_update=True)
+    if article is not None:
+        return article
+    if not site.auto_create_articles:
+        raise NotFound("article_not_found")
+    article = Article(site_id=site.id, key=key, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(article)
+    except IntegrityError:  # created by a concurrent request a moment ago
+        article = find_article(session, site, key, for_update=True)
+        assert article is not None
+    return article
+
+
+def create_site(session: Session, slug: str, name: str, origins: Sequence[str] = (),
+                *, premoderation: bool = True, auto_create_articles: bool = False,
+                timezone: str = "Asia/Ho_Chi_Minh", locale: str = "vi") -> Site:
+    """Create a site (tenant).
+
+    :param origins: exact ``scheme://host[:port]`` strings allowed to embed the widget.
+    :raises InvalidInput: ``site_slug_invalid``, ``origin_invalid``, ``site_exists``.
+    """
+    if not SLUG_RE.match(slug):
+        raise InvalidInput("site_slug_invalid", field="slug")
+    for origin in origins:
+        if not ORIGIN_RE.match(origin):
+            raise InvalidInput("origin_invalid", field="origins", value=origin)
+    with write_transaction(session):
+        if session.execute(select(Site.id).where(Site.slug == slug)).first():
+            raise InvalidInput("site_exists", field="slug")
+        site = Site(slug=slug, name=name, allowed_origins=list(origins),
+                    premoderation=premoderation, auto_create_articles=auto_create_articles,
+                    timezone=timezone, locale=locale)
+        session.add(site)
+    return site
+
+
+def ensure_open(flag: bool, code: str) -> None:
+    """Raise ``Forbidden(code)`` unless ``flag`` (comments or ratings open)."""
+    if not flag:
+        raise Forbidden(code)

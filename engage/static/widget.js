@@ -1,0 +1,204 @@
+/* Engage widget: enhances the server-rendered iframe page (rating, posting, replies, load more). */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("engage-config").textContent);
+  var M = cfg.messages;
+  var TOKEN_KEY = "engage:reader";
+  var memoryToken = null;
+
+  function $(role, root) { return (root || document).querySelector('[data-role="' + role + '"]'); }
+  function fill(template, key, value) { return template.replace("{" + key + "}", value); }
+  function formatAverage(value) {
+    var text = Number(value).toFixed(1);
+    return cfg.locale.indexOf("vi") === 0 ? text.replace(".", ",") : text;
+  }
+
+  function storedToken() {
+    try { return window.localStorage.getItem(TOKEN_KEY); } catch (e) { return memoryToken; }
+  }
+  function storeToken(token) {
+    memoryToken = token;
+    try { if (token) window.localStorage.setItem(TOKEN_KEY, token); else window.localStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage blocked: keep in memory */ }
+  }
+  function readerToken() {
+    var token = storedToken();
+    if (token) return Promise.resolve(token);
+    return fetch(cfg.readersUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw body; return body; }); })
+      .then(function (body) { storeToken(body.token); return body.token; });
+  }
+
+  /* Call the API with the reader token; a refused token is replaced once. */
+  function api(method, path, body, retried) {
+    return readerToken().then(function (token) {
+      var init = { method: method, headers: { "X-Engage-Reader": token, "Accept": "application/json" } };
+      if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      return fetch(cfg.apiBase + path, init).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (r.status === 401 && !retried) { storeToken(null); return api(method, path, body, true); }
+          if (!r.ok) { var err = new Error("api"); err.body = data; err.status = r.status; throw err; }
+          return data;
+        });
+      });
+    });
+  }
+  function errorText(err) {
+    return (err && err.body && err.body.error && err.body.error.message) || M.network;
+  }
+
+  /* ---- rating ---- */
+  function showSummary(rating) {
+    $("summary-empty").hidden = rating.count > 0;
+    $("summary-filled").hidden = rating.count === 0;
+    if (rating.count > 0) {
+      $("average").textContent = formatAverage(rating.average);
+      $("count").textContent = String(rating.count);
+    }
+    var bars = document.querySelectorAll('[data-role="bar"]');
+    for (var i = 0; i < bars.length; i++) {
+      var n = rating.distribution[bars[i].getAttribute("data-stars")];
+      bars[i].max = rating.count || 1; bars[i].value = n;
+      $("bin", bars[i].parentNode).textContent = String(n);
+    }
+  }
+  function markMine(stars) {
+    if (!stars) return;
+    var input = document.getElementById("engage-star-" + stars);
+    if (input) input.checked = true;
+    $("rating-status").textContent = fill(M.yourVote, "n", stars);
+  }
+  var rateForm = $("rate-form");
+  rateForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var chosen = rateForm.querySelector('input[name="stars"]:checked');
+    if (!chosen) { $("rating-status").textContent = M.chooseStars; return; }
+    api("PUT", "/rating", { stars: Number(chosen.value) }).then(function (data) {
+      showSummary(data.rating);
+      $("rating-status").textContent = fill(M.ratingSaved, "n", data.mine);
+    }, function (err) { $("rating-status").textContent = errorText(err); });
+  });
+  if (storedToken()) {
+    api("GET", "/rating").then(function (data) { markMine(data.mine); }, function () {});
+  }
+
+  /* ---- comments ---- */
+  var form = $("comment-form");
+  var parentId = null;
+  function counter() {
+    var textarea = document.getElementById("engage-text");
+    /* Same unit as the server: code points of the NFC text. */
+    var used = Array.from(textarea.value.normalize("NFC")).length;
+    var left = cfg.maxChars - used;
+    $("counter").textContent = left >= 0 ? fill(M.charsLeft, "n", left) : fill(M.charsOver, "n", -left);
+    $("counter").classList.toggle("engage-over", left < 0);
+  }
+  if (form) {
+    var textarea = document.getElementById("engage-text");
+    textarea.addEventListener("input", counter);
+    counter();
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var status = $("comment-status");
+      var body = { author_name: form.elements.author_name.value, text: textarea.value };
+      if (parentId) body.parent_id = parentId;
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      api("POST", "/comments", body).then(function (data) {
+        textarea.value = ""; counter(); setReply(null);
+        status.textContent = data.status === "approved" ? M.published : M.pending;
+        if (data.status === "approved") reloadThread();
+      }, function (err) {
+        status.textContent = errorText(err);  /* the typed text stays in the form */
+      }).then(function () { button.disabled = false; });
+    });
+    $("cancel-reply").addEventListener("click", function () { setReply(null); });
+  }
+  function setReply(button) {
+    parentId = button ? Number(button.getAttribute("data-id")) : null;
+    $("replying").hidden = !button;
+    if (button) {
+      $("replying-text").textContent = fill(M.replyingTo, "name", button.getAttribute("data-name"));
+      document.getElementById("engage-text").focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest('[data-role="reply"]') : null;
+    if (target && form) setReply(target);
+  });
+
+  function commentNode(c) {
+    var li = document.createElement("li");
+    li.className = "engage-comment" + (c.parent_id ? " engage-reply" : "");
+    li.setAttribute("data-id", c.id);
+    var art = document.createElement("article"); art.className = "engage-comment-body";
+    var header = document.createElement("header");
+    var author = document.createElement("bdi"); author.className = "engage-author"; author.textContent = c.author_name;
+    var time = document.createElement("time"); time.dateTime = c.created_at; time.textContent = formatTime(c.created_at);
+    header.appendChild(author); header.appendChild(document.createTextNode(" ")); header.appendChild(time);
+    var text = document.createElement("div"); text.className = "engage-text";
+    text.innerHTML = c.html;  /* sanitized by the server (allowlist p, br, a) */
+    art.appendChild(header); art.appendChild(text);
+    if (!c.parent_id) {
+      var reply = document.createElement("button");
+      reply.type = "button"; reply.className = "engage-link"; reply.textContent = M.reply;
+      reply.setAttribute("data-role", "reply"); reply.setAttribute("data-id", c.id); reply.setAttribute("data-name", c.author_name);
+      art.appendChild(reply);
+    }
+    li.appendChild(art);
+    if (!c.parent_id) {
+      var ol = document.createElement("ol"); ol.className = "engage-replies";
+      (c.replies || []).forEach(function (r) { ol.appendChild(commentNode(r)); });
+      li.appendChild(ol);
+    }
+    return li;
+  }
+  function formatTime(iso) {
+    var d = new Date(iso);
+    var parts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit",
+      year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }).formatToParts(d);
+    var p = {}; parts.forEach(function (x) { p[x.type] = x.value; });
+    return p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute;
+  }
+  function render(comments, cursor, append) {
+    var thread = $("thread");
+    if (!append) thread.textContent = "";
+    comments.forEach(function (c) { thread.appendChild(commentNode(c)); });
+    var empty = $("empty"); if (empty) empty.hidden = thread.children.length > 0;
+    var more = $("more");
+    if (cursor) {
+      if (!more) {
+        more = document.createElement("button"); more.type = "button"; more.className = "engage-button engage-more";
+        more.setAttribute("data-role", "more"); more.textContent = M.loadMore;
+        thread.parentNode.appendChild(more);
+        more.addEventListener("click", loadMore);
+      }
+      more.setAttribute("data-cursor", cursor); more.hidden = false;
+    } else if (more) { more.hidden = true; }
+  }
+  function reloadThread() {
+    fetch(cfg.apiBase, { headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); })
+      .then(function (data) {
+        render(data.comments, data.next_cursor, false);
+        $("comment-count").textContent = String(data.comment_count);
+        showSummary(data.rating);
+      });
+  }
+  function loadMore() {
+    var more = $("more");
+    fetch(cfg.apiBase + "/comments?cursor=" + encodeURIComponent(more.getAttribute("data-cursor")),
+      { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { render(data.comments, data.next_cursor, true); });
+  }
+  var moreButton = $("more");
+  if (moreButton) moreButton.addEventListener("click", loadMore);
+
+  /* ---- size: tell the embedding page our height ---- */
+  function postHeight() {
+    if (window.parent === window) return;
+    window.parent.postMessage({ type: "engage:resize", height: document.documentElement.scrollHeight }, "*");
+  }
+  if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.body);
+  window.addEventListener("load", postHeight);
+  postHeight();
+})();

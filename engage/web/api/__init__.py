@@ -1,0 +1,4 @@
+"""Public JSON API under /api/v1: reader tokens, article data, ratings, comments, counts."""
+from engage.web.api.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,78 @@
+"""Request bodies of the public API: one strict schema each, and the JSON parser in front of them."""
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engage.web.errors import RequestError
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+class StrictBody(BaseModel):
+    """Base for request bodies: unknown fields refused; no coercion ("5" is not 5, true is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RatingBody(StrictBody):
+    """``PUT …/rating``: ``{"stars": 1..5}``."""
+
+    stars: int = Field(ge=1, le=5)
+
+
+class CommentBody(StrictBody):
+    """``POST …/comments``: the name and text as typed; exact limits are checked after
+    normalisation by the domain, these bounds only cap the work done on absurd input."""
+
+    author_name: str = Field(max_length=1000)
+    text: str = Field(max_length=50_000)
+    parent_id: int | None = Field(default=None, ge=1, le=2**53)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"JSON constant {name} is not allowed")
+
+
+def _check_strings(value: Any) -> None:
+    """Refuse NUL and lone surrogates anywhere (PostgreSQL cannot store them; SQLite would)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise RequestError(400, "invalid_json", reason="nul")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RequestError(400, "invalid_json", reason="surrogate") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def parse_body(schema: type[Schema]) -> Schema:
+    """Parse the request's JSON body strictly into ``schema``.
+
+    :raises RequestError: 415 ``unsupported_media_type``; 400 ``invalid_json`` (not UTF-8, not
+        JSON, NaN/Infinity, NUL, lone surrogates, nesting too deep); 422 ``validation_failed``
+        with the offending fields.
+    """
+    if request.mimetype != "application/json":
+        raise RequestError(415, "unsupported_media_type")
+    try:
+        data = json.loads(request.get_data(cache=True).decode("utf-8"),
+                          parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise RequestError(400, "invalid_json") from None
+    _check_strings(data)
+    try:
+        return schema.model_validate(data)
+    except ValidationError as err:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in err.errors()})
+        raise RequestError(422, "validation_failed", fields=fields) from None

@@ -1,0 +1,16 @@
+"""Demo views: the seed article page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from engage.services.demo import DEMO_ARTICLE, DEMO_SITE, DEMO_TITLE
+
+bp = Blueprint("demo", __name__)
+
+
+@bp.get("/")
+def article():
+    """The demo article with the embed snippet pasted at its end."""
+    origin = request.host_url.rstrip("/")
+    return render_template("demo/article.html", title=DEMO_TITLE, site=DEMO_SITE,
+                           article_key=DEMO_ARTICLE, engage_origin=origin)

@@ -1,0 +1,134 @@
+"""One table from domain error codes to HTTP status and message; JSON for the API, HTML for pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engage.domain.errors import Conflict, EngageError, Forbidden, InvalidInput, NotFound, Unauthorized
+from engage.extensions import db
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CLASS = {InvalidInput: 422, NotFound: 404, Unauthorized: 401, Forbidden: 403,
+                   Conflict: 409}
+
+MESSAGES = {
+    "stars_out_of_range": _l("Số sao phải là số nguyên từ 1 đến 5."),
+    "reader_token_missing": _l("Thiếu mã độc giả. Vui lòng tải lại trang."),
+    "reader_token_invalid": _l("Mã độc giả không hợp lệ. Vui lòng tải lại trang."),
+    "site_not_found": _l("Không tìm thấy trang báo."),
+    "article_not_found": _l("Không tìm thấy bài viết."),
+    "article_key_invalid": _l("Mã bài viết không hợp lệ."),
+    "comment_not_found": _l("Không tìm thấy bình luận."),
+    "ratings_closed": _l("Bài viết này đã đóng đánh giá."),
+    "comments_closed": _l("Bài viết này đã đóng bình luận."),
+    "text_empty": _l("Vui lòng nhập nội dung bình luận."),
+    "text_too_short": _l("Bình luận quá ngắn (tối thiểu %(limit)s ký tự)."),
+    "text_too_long": _l("Bình luận quá dài (tối đa %(limit)s ký tự)."),
+    "author_name_empty": _l("Vui lòng nhập tên của bạn."),
+    "author_name_too_long": _l("Tên quá dài (tối đa %(limit)s ký tự)."),
+    "author_name_reserved": _l("Tên này được dành riêng, vui lòng chọn tên khác."),
+    "parent_invalid": _l("Không thể trả lời bình luận này."),
+    "cursor_invalid": _l("Tham số phân trang không hợp lệ."),
+    "sort_invalid": _l("Kiểu sắp xếp không hợp lệ."),
+    "too_many_articles": _l("Tối đa %(limit)s bài viết mỗi yêu cầu."),
+    "already_moderated": _l("Bình luận này đã được xử lý trước đó."),
+    "already_in_state": _l("Bình luận đã ở trạng thái này."),
+    "reason_too_long": _l("Lý do quá dài (tối đa %(limit)s ký tự)."),
+    "invalid_json": _l("Dữ liệu gửi lên không phải JSON hợp lệ."),
+    "unsupported_media_type": _l("Dữ liệu phải có Content-Type: application/json."),
+    "validation_failed": _l("Dữ liệu không hợp lệ."),
+    "rate_limited": _l("Bạn thao tác quá nhanh. Vui lòng thử lại sau %(retry_after)s giây."),
+    "csrf_failed": _l("Phiên làm việc đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang."),
+    "not_found": _l("Không tìm thấy địa chỉ này."),
+    "method_not_allowed": _l("Phương thức không được hỗ trợ."),
+    "payload_too_large": _l("Dữ liệu gửi lên quá lớn."),
+    "bad_request": _l("Yêu cầu không hợp lệ."),
+    "internal_error": _l("Đã xảy ra lỗi máy chủ. Vui lòng thử lại sau."),
+    "service_unavailable": _l("Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau."),
+}
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 415: "unsupported_media_type", 503: "service_unavailable"}
+
+
+class RequestError(Exception):
+    """A web-layer refusal (bad JSON, wrong media type, schema failure) with a code and status."""
+
+    def __init__(self, status: int, code: str, **params) -> None:
+        super().__init__(code)
+        self.status, self.code, self.params = status, code, params
+
+
+def message_for(code: str, params: dict) -> str:
+    """The translated message for a code, with its parameters filled in."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return gettext("Yêu cầu không hợp lệ.")
+    try:
+        return str(template) % params if "%(" in str(template) else str(template)
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def wants_json() -> bool:
+    """JSON for the API and for widget/XHR calls; HTML for pages."""
+    return (request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+            or request.headers.get("X-Requested-With") == "XMLHttpRequest")
+
+
+def error_response(status: int, code: str, params: dict | None = None, headers=None):
+    """Build the error response in the format the caller wants."""
+    params = {k: v for k, v in (params or {}).items() if k != "at" or v is None}
+    message = message_for(code, params)
+    if wants_json():
+        body = {"error": {"code": code, "message": message,
+                          "request_id": g.get("request_id", "")}}
+        extra = {k: v for k, v in params.items() if isinstance(v, (str, int, list, type(None)))}
+        if extra:
+            body["error"]["details"] = extra
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, message=message)
+    return response, status, headers or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers: domain errors, request errors, HTTP errors, rate limits, CSRF, 500."""
+
+    @app.errorhandler(EngageError)
+    def _domain(err: EngageError):
+        status = next((s for cls, s in STATUS_BY_CLASS.items() if isinstance(err, cls)), 400)
+        return error_response(status, err.code, err.params)
+
+    @app.errorhandler(RequestError)
+    def _request(err: RequestError):
+        return error_response(err.status, err.code, err.params)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate(err: RateLimitExceeded):
+        retry = err.retry_after if hasattr(err, "retry_after") else None
+        headers = {k: v for k, v in err.get_headers() if k.lower() == "retry-after"} \
+            if hasattr(err, "get_headers") else {}
+        seconds = retry or int(headers.get("Retry-After", 60) or 60)
+        headers["Retry-After"] = str(seconds)
+        return error_response(429, "rate_limited", {"retry_after": seconds}, headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError):
+        return error_response(403, "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        code = HTTP_CODES.get(err.code or 500, "bad_request")
+        return error_response(err.code or 500, code, headers=dict(err.get_headers()) if err.code == 405 else None)
+
+    @app.errorhandler(Exception)
+    def _internal(err: Exception):
+        log.exception("unhandled error", extra={"request_id": g.get("request_id", "")})
+        db.session.rollback()
+        return error_response(500, "internal_error")

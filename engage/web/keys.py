@@ -1,0 +1,43 @@
+"""Request identity for limits and records: client IP network hash and the reader token."""
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from engage.domain.errors import EngageError
+from engage.domain.identity import hash_network, verify_reader_token
+
+READER_HEADER = "X-Engage-Reader"
+
+
+def network_hash() -> str:
+    """Keyed hash of the client's IP network (after ProxyFix's trusted hops; never a raw IP)."""
+    if "network_hash" not in g:
+        g.network_hash = hash_network(current_app.extensions["engage_keys"]["ip"],
+                                      request.remote_addr or "")
+    return g.network_hash
+
+
+def reader_id() -> str:
+    """The reader id from the ``X-Engage-Reader`` header.
+
+    :raises engage.domain.errors.Unauthorized: missing or forged token.
+    """
+    return verify_reader_token(current_app.extensions["engage_keys"]["reader"],
+                               request.headers.get(READER_HEADER))
+
+
+def reader_or_network_key() -> str:
+    """Rate-limit key: the reader token when valid, otherwise the client's IP network.
+
+    Readers behind one carrier NAT get separate buckets; token cycling is bounded because token
+    issuance itself is limited per network (``network_key``).
+    """
+    try:
+        return "r:" + reader_id()
+    except EngageError:
+        return "n:" + network_hash()
+
+
+def network_key() -> str:
+    """Rate-limit key: the client's IP network (/24 IPv4, /64 IPv6), hashed."""
+    return "n:" + network_hash()

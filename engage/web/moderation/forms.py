@@ -1,0 +1,28 @@
+"""Moderator forms (Flask-WTF: CSRF token on every one)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from engage.models import CommentStatus, ModerationActionKind
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+
+
+class ActionForm(FlaskForm):
+    """One moderation action on one comment, with the state the moderator saw."""
+
+    action = HiddenField(validators=[AnyOf([k.value for k in ModerationActionKind])])
+    expected = HiddenField(validators=[AnyOf([s.value for s in CommentStatus])])
+    reason = StringField(_l("Lý do"), validators=[Length(max=500)])
+
+
+class LogoutForm(FlaskForm):
+    """An empty form: logout is a POST with a CSRF token."""

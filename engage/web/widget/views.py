@@ -1,0 +1,36 @@
+"""Widget views: the iframe page (readable without JavaScript) and the embed script."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, send_from_directory
+
+from engage.extensions import db
+from engage.services import comments, ratings
+from engage.services.sites import get_site, validate_article_key
+from engage.web.i18n import display_average, display_datetime
+
+bp = Blueprint("widget", __name__)
+
+
+@bp.get("/embed.js")
+def embed_js():
+    """The embed script a news site pastes (no dependencies, no third-party requests)."""
+    response = send_from_directory(current_app.static_folder, "embed.js", max_age=300)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a public script, no credentials
+    return response
+
+
+@bp.get("/widget/<site>/<article>")
+def article_widget(site: str, article: str):
+    """The iframe page: rating box and comment section for one article."""
+    site_row = get_site(db.session, site)
+    validate_article_key(article)
+    g.site_locale, g.site_timezone = site_row.locale, site_row.timezone
+    g.frame_ancestors = " ".join(["'self'", *site_row.allowed_origins])
+    page = comments.thread_page(db.session, site, article,
+                                limit=current_app.config["COMMENTS_PAGE_SIZE"])
+    summary = ratings.summary_of(page.article)
+    return render_template(
+        "widget/article.html", site=site_row, article_key=article, article=page.article,
+        summary=summary, average_text=display_average(summary.average), page=page,
+        fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"],
+        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"])
