@@ -63,8 +63,8 @@ def _derive(app: Flask) -> None:
         secret_path = Path(app.instance_path) / SECRET_FILE
         if secret_path.is_file():
             cfg["SECRET_KEY"] = secret_path.read_text(encoding="ascii").strip()
-    cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE",
-                                           cfg["DEPLOYMENT"] == "production")
+    if cfg["DEPLOYMENT"] == "production":  # moderator cookies only over HTTPS in production
+        cfg["SESSION_COOKIE_SECURE"] = True
 
 
 def _validate(cfg: Mapping[str, Any]) -> None:

@@ -97,8 +97,8 @@ def moderate(session: Session, moderator: Moderator, comment_id: int,
             .execution_options(synchronize_session=False)).rowcount
         if changed != 1:
             raise _conflict(session, comment_id)
-        published_delta = ((target is CommentStatus.APPROVED)
-                           - (expected is CommentStatus.APPROVED))
+        published_delta = (int(target is CommentStatus.APPROVED)
+                           - int(expected is CommentStatus.APPROVED))
         if published_delta:
             session.execute(update(Article).where(Article.id == comment.article_id)
                             .values(comment_count=Article.comment_count + published_delta))

@@ -40,8 +40,8 @@ def _apply_delta(session: Session, article: Article, old: int | None, new: int |
     if new is not None:
         column = _BIN_COLUMNS[new - 1]
         values[column] = (values.get(column, getattr(Article, column))) + 1
-    values["rating_count"] = Article.rating_count + (new is not None) - (old is not None)
-    values["rating_sum"] = Article.rating_sum + (new or 0) - (old or 0)
+    values["rating_count"] = Article.rating_count + (int(new is not None) - int(old is not None))
+    values["rating_sum"] = Article.rating_sum + ((new or 0) - (old or 0))
     session.execute(update(Article).where(Article.id == article.id).values(**values))
 
 

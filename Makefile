@@ -1,0 +1,38 @@
+# Two commands for a fresh machine (see README):  make run   ·   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+## run: the service on SQLite with the demo site, at http://127.0.0.1:5000/demo/
+run: $(VENV)/.run-deps
+	$(BIN)/engage init-db
+	$(BIN)/engage demo
+	$(BIN)/engage serve
+
+## test: the whole suite (PostgreSQL/Redis/browser parts run when their env vars are set)
+test: $(VENV)/.test-deps
+	$(BIN)/pytest -W error $(PYTEST_ARGS)
+
+## translations: re-extract messages, update the English catalogue, compile it
+translations: $(VENV)/.test-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o engage/translations/messages.pot .
+	$(BIN)/pybabel update -i engage/translations/messages.pot -d engage/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel compile -d engage/translations -l en
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,59 @@
+"""Layered configuration: defaults → $ENGAGE_CONFIG → ENGAGE_* env → overrides; fail fast."""
+import pytest
+
+from engage import create_app
+from engage.config import ConfigError
+
+
+def test_defaults_load_every_documented_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("ENGAGE_CONFIG", raising=False)
+    app = create_app({"SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["COMMENT_MAX_CHARS"] == 3000
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["TRUSTED_PROXY_HOPS"] == 0
+
+
+def test_layers_apply_in_order(monkeypatch, tmp_path):
+    deploy = tmp_path / "deploy.toml"
+    deploy.write_text('COMMENT_MAX_CHARS = 2000\nCOMMENTS_PAGE_SIZE = 7\nDATABASE_URL = "postgresql://u@h/db"\n')
+    monkeypatch.setenv("ENGAGE_CONFIG", str(deploy))
+    monkeypatch.setenv("ENGAGE_COMMENTS_PAGE_SIZE", "9")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_ENABLED", "false")
+    app = create_app({"SECRET_KEY": "k" * 40, "COMMENT_MIN_CHARS": 3})
+    assert app.config["COMMENT_MAX_CHARS"] == 2000          # file
+    assert app.config["COMMENTS_PAGE_SIZE"] == 9             # env beats file
+    assert app.config["RATELIMIT_ENABLED"] is False          # env parsed as JSON
+    assert app.config["COMMENT_MIN_CHARS"] == 3              # overrides last
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_library_keys_in_overrides_win(monkeypatch):
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql://u@h/db")
+    app = create_app({"SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///x.db"
+
+
+def test_production_refuses_missing_or_short_secret(monkeypatch):
+    monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app({"DEPLOYMENT": "production", "SECRET_KEY": "short"})
+
+
+def test_production_refuses_debug():
+    with pytest.raises(ConfigError):
+        create_app({"DEPLOYMENT": "production", "SECRET_KEY": "k" * 40, "DEBUG": True})
+
+
+@pytest.mark.parametrize("key,value", [("COMMENT_MAX_CHARS", -1), ("COMMENTS_PAGE_SIZE", "20"),
+                                       ("TRUSTED_PROXY_HOPS", True), ("DEPLOYMENT", "staging")])
+def test_invalid_values_fail_fast(key, value):
+    with pytest.raises(ConfigError):
+        create_app({"SECRET_KEY": "k" * 40, key: value})
+
+
+def test_production_cookie_is_secure():
+    app = create_app({"DEPLOYMENT": "production", "SECRET_KEY": "k" * 40,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

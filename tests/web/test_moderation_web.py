@@ -1,0 +1,115 @@
+"""The moderator workspace over HTTP: login, CSRF, the queue, actions, revocation, scoping."""
+import re
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import Article, Comment, CommentStatus, ModerationAction
+from engage.services import accounts, sites
+from helpers import ARTICLE, csrf_token, login, new_token, post_comment
+
+
+def _pending(client):
+    token = new_token(client)
+    return post_comment(client, token, "Bình luận chờ duyệt https://example.vn").get_json()["id"]
+
+
+def test_queue_requires_login(client):
+    response = client.get("/moderation/")
+    assert response.status_code == 302 and "/moderation/login" in response.headers["Location"]
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client, moderator):
+    a = login(client, "mod", "wrong password!").get_data(as_text=True)
+    b = login(client, "ghost", "wrong password!").get_data(as_text=True)
+    msg = "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert msg in a and msg in b
+
+
+def test_login_without_csrf_token_is_refused(client, moderator):
+    response = client.post("/moderation/login", data={"username": "mod",
+                                                      "password": "correct horse battery"})
+    assert response.status_code == 403 or "Đăng nhập" in response.get_data(as_text=True)
+    assert client.get("/moderation/").status_code == 302
+
+
+def test_approve_flow_publishes_and_audits(app, client, moderator):
+    cid = _pending(client)
+    assert login(client, *moderator).status_code == 302
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert f'data-comment-id="{cid}"' in page and "Kiểm duyệt trước" in page
+    response = client.post(f"/moderation/comments/{cid}", data={
+        "csrf_token": csrf_token(page), "action": "approve", "expected": "pending"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Comment, cid).status is CommentStatus.APPROVED
+        assert db.session.execute(select(Article.comment_count)).scalar_one() == 1
+        assert db.session.execute(select(ModerationAction.to_status)).scalar_one() == "approved"
+    public = client.get(f"/api/v1/sites/news/articles/{ARTICLE}").get_json()
+    assert [c["id"] for c in public["comments"]] == [cid]
+
+
+def test_action_without_csrf_is_refused_and_changes_nothing(app, client, moderator):
+    cid = _pending(client)
+    login(client, *moderator)
+    response = client.post(f"/moderation/comments/{cid}", data={"action": "approve",
+                                                                 "expected": "pending"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Comment, cid).status is CommentStatus.PENDING
+
+
+def test_actions_refuse_get(client, moderator):
+    cid = _pending(client)
+    login(client, *moderator)
+    assert client.get(f"/moderation/comments/{cid}").status_code == 405
+
+
+def test_other_sites_moderator_gets_404(app, client, moderator):
+    cid = _pending(client)
+    with app.app_context():
+        sites.create_site(db.session, "rival", "Rival")
+        accounts.create_moderator(db.session, "rival", "rival-password", "R", ["rival"])
+    login(client, "rival", "rival-password")
+    page = client.get("/moderation/").get_data(as_text=True)
+    assert f'data-comment-id="{cid}"' not in page
+    response = client.post(f"/moderation/comments/{cid}", data={
+        "csrf_token": csrf_token(page), "action": "approve", "expected": "pending"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Comment, cid).status is CommentStatus.PENDING
+
+
+def test_logout_revokes_captured_session_cookie(app, moderator):
+    thief = app.test_client()
+    victim = app.test_client()
+    login(victim, *moderator)
+    cookie = victim.get_cookie("engage_session")
+    thief.set_cookie("engage_session", cookie.value)
+    assert thief.get("/moderation/").status_code == 200
+    page = victim.get("/moderation/").get_data(as_text=True)
+    victim.post("/moderation/logout", data={"csrf_token": csrf_token(page)})
+    assert thief.get("/moderation/").status_code == 302
+
+
+def test_conflict_is_reported_not_overwritten(app, moderator):
+    one, two = app.test_client(), app.test_client()
+    cid = _pending(one)
+    login(one, *moderator)
+    login(two, *moderator)
+    page_one = one.get("/moderation/").get_data(as_text=True)
+    page_two = two.get("/moderation/").get_data(as_text=True)
+    one.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(page_one),
+                                                  "action": "approve", "expected": "pending"})
+    two.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(page_two),
+                                                  "action": "spam", "expected": "pending"})
+    notice = two.get("/moderation/").get_data(as_text=True)
+    assert "đã được xử lý trước đó" in notice
+    with app.app_context():
+        assert db.session.get(Comment, cid).status is CommentStatus.APPROVED
+
+
+def test_session_cookie_flags(app, client, moderator):
+    response = login(client, *moderator)
+    header = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in header and re.search("SameSite=Lax", header, re.I)
