@@ -34,6 +34,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from engage.web import register_web
 
     register_web(app)
+    from engage.web.cache import ReadCache
+
+    app.extensions["engage_read_cache"] = ReadCache(app.config["READ_CACHE_ENTRIES"])
     from engage.cli import engage_cli
 
     app.cli.add_command(engage_cli)

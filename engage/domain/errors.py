@@ -36,3 +36,7 @@ class Forbidden(EngageError):
 
 class Conflict(EngageError):
     """Someone else changed the thing first, e.g. a comment already moderated (HTTP 409)."""
+
+
+class TooMany(EngageError):
+    """A rule-based quota (not the request-rate limiter) is used up, e.g. votes per network (429)."""

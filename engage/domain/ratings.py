@@ -80,3 +80,36 @@ def format_average(average: Decimal, locale: str) -> str:
     """
     text = f"{average:.1f}"
     return text.replace(".", ",") if locale.startswith("vi") else text
+
+
+def bayesian_average(total: int, count: int, prior_mean: float, prior_weight: float) -> float:
+    """Bayesian (damped) mean used to rank "top rated": ``(C·m + Σstars) / (C + n)``.
+
+    Each article starts with ``C`` imaginary votes at the site's mean ``m``, so a handful of
+    5-star votes cannot outrank hundreds of 4.8s; with many votes the score tends to the
+    article's own mean.  This is the formula of IMDb's Top 250 ("true Bayesian estimate") and of
+    Evan Miller, "Bayesian Average Ratings" (2012).
+
+    :param total: Σstars of the article's votes.
+    :param count: n, the article's number of votes.
+    :param prior_mean: m, the mean star value over the candidate articles (1.0–5.0).
+    :param prior_weight: C, the weight of the prior in votes (``TOP_RATED_PRIOR_VOTES``).
+    :returns: a score in the 1.0–5.0 range.
+    """
+    return (prior_weight * prior_mean + total) / (prior_weight + count)
+
+
+def velocity_alarm(last_minute: int, baseline_per_minute: float, *, min_votes: int,
+                   factor: float) -> bool:
+    """Whether an article's votes in the last minute are far above its own recent norm.
+
+    Alarm when ``last_minute ≥ min_votes`` and ``last_minute > factor × baseline`` (the baseline
+    is the article's mean votes per minute over the preceding hour, floored at one vote so a
+    quiet article's first burst is judged against 1/min).  A brigade or a bot shows as a burst
+    that organic traffic after a page goes viral rarely matches within one minute; the
+    moderator decides, nothing is removed automatically.
+
+    :param min_votes: ``VELOCITY_MIN_VOTES``; fewer votes never alarm.
+    :param factor: ``VELOCITY_FACTOR``.
+    """
+    return last_minute >= min_votes and last_minute > factor * max(baseline_per_minute, 1.0)

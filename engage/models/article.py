@@ -46,3 +46,6 @@ class Article(db.Model):
     rating_4: Mapped[int] = mapped_column(Integer, default=0)
     rating_5: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every write that changes what a public read of this article returns; the
+    # ETag of those reads, so a conditional GET costs one indexed look-up (DESIGN.md §9).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -12,23 +12,31 @@ from engage.models.types import UTCDateTime, utcnow
 
 
 class ModerationActionKind(enum.Enum):
-    """What a moderator did to a comment."""
+    """What a moderator did: to a comment, or to an article's votes."""
 
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
+    REMOVE_VOTES = "remove_votes"
+    RESET_RATINGS = "reset_ratings"
 
 
 class ModerationAction(db.Model):
-    """One audit row: who changed which comment from which state to which, when and why."""
+    """One audit row: who changed what, from which state to which, when and why.
+
+    Comment actions name the comment; rating actions name the article and keep the vote counts
+    in ``from_status``/``to_status`` (e.g. ``"votes:120"`` → ``"votes:80"``).
+    """
 
     __tablename__ = "moderation_action"
     __table_args__ = (Index("ix_moderation_action_site_time", "site_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"),
-                                            index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True, nullable=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True, nullable=True)
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderator.id", ondelete="SET NULL"), nullable=True)
     action: Mapped[ModerationActionKind] = mapped_column(
@@ -36,7 +44,7 @@ class ModerationAction(db.Model):
              values_callable=lambda e: [m.value for m in e], validate_strings=True,
              name="moderation_action_kind"))
     reason: Mapped[str] = mapped_column(String(500), default="")
-    from_status: Mapped[str] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
     request_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -17,6 +18,9 @@ class Rating(db.Model):
     __table_args__ = (
         UniqueConstraint("article_id", "reader_id", name="uq_rating_article_reader"),
         CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        # Per-network caps and the moderator's vote list filter on these.
+        Index("ix_rating_article_network_time", "article_id", "network_hash", "created_at"),
+        Index("ix_rating_article_time", "article_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,4 +25,8 @@ class Site(db.Model):
     premoderation: Mapped[bool] = mapped_column(Boolean, default=True)
     # Articles may be created on first use by the public API (demo site; CMS-less sites).
     auto_create_articles: Mapped[bool] = mapped_column(Boolean, default=False)
+    # schema.org type whose AggregateRating may be published (None: never; news articles are not
+    # eligible for Google's review snippets).  See engage.domain.structured_data.
+    structured_data_type: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                            default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

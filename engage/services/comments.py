@@ -67,7 +67,8 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
         session.add(comment)
         if status is CommentStatus.APPROVED:
             session.execute(update(Article).where(Article.id == article.id)
-                            .values(comment_count=Article.comment_count + 1))
+                            .values(comment_count=Article.comment_count + 1,
+                                    version=Article.version + 1))
         session.flush()
         result = SubmitResult(comment.id, status)
     return result

@@ -1,6 +1,7 @@
-"""Aggregate integrity: recompute every article's counters from the rows and report drift."""
+"""Aggregate integrity: recompute articles' counters from the rows and report or repair drift."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 from engage.models import Article, Comment, CommentStatus, Rating
 from engage.services.tx import write_transaction
 
-_COLUMNS = ("rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
+_BINS = ("rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
+COUNTER_COLUMNS = (*_BINS, "rating_count", "rating_sum", "comment_count")
 
 
 @dataclass(frozen=True)
@@ -20,34 +22,58 @@ class Drift:
     differences: dict[str, tuple[int, int]]
 
 
-def verify_counters(session: Session, fix: bool = False) -> list[Drift]:
-    """Compare each article's rating bins, count, sum and published comment count to its rows.
+def actual_counters(session: Session, article_ids: Iterable[int] | None = None
+                    ) -> dict[int, dict[str, int]]:
+    """Counters computed from the rows, per article id (two grouped queries, not one per article).
 
-    Three grouped queries for the whole database (not one per article).
+    :param article_ids: restrict to these articles; ``None`` for all.  Articles without rows
+        are absent from the result (their counters are all zero).
+    """
+    votes = select(Rating.article_id, Rating.stars, func.count()).group_by(
+        Rating.article_id, Rating.stars)
+    published = select(Comment.article_id, func.count()).where(
+        Comment.status == CommentStatus.APPROVED).group_by(Comment.article_id)
+    if article_ids is not None:
+        ids = list(article_ids)
+        votes = votes.where(Rating.article_id.in_(ids))
+        published = published.where(Comment.article_id.in_(ids))
+    result: dict[int, dict[str, int]] = {}
+
+    def entry(article_id: int) -> dict[str, int]:
+        return result.setdefault(article_id, dict.fromkeys(COUNTER_COLUMNS, 0))
+
+    for article_id, stars, n in session.execute(votes):
+        row = entry(article_id)
+        row[_BINS[stars - 1]] = n
+        row["rating_count"] += n
+        row["rating_sum"] += stars * n
+    for article_id, n in session.execute(published):
+        entry(article_id)["comment_count"] = n
+    return result
+
+
+def write_counters(session: Session, article_id: int, counters: dict[str, int] | None) -> None:
+    """Store recomputed counters (``None``: all zero) and bump the article's read version."""
+    values = counters or dict.fromkeys(COUNTER_COLUMNS, 0)
+    session.execute(update(Article).where(Article.id == article_id)
+                    .values(**values, version=Article.version + 1))
+
+
+def verify_counters(session: Session, fix: bool = False) -> list[Drift]:
+    """Compare every article's rating bins, count, sum and published comment count to its rows.
+
     :param fix: when true, write the recomputed values in the same transaction.
     :returns: the articles that drifted (empty when everything is exact).
     """
     with write_transaction(session):
-        votes: dict[int, list[int]] = {}
-        for article_id, stars, n in session.execute(
-                select(Rating.article_id, Rating.stars, func.count())
-                .group_by(Rating.article_id, Rating.stars)):
-            votes.setdefault(article_id, [0] * 5)[stars - 1] = n
-        published = dict(session.execute(
-            select(Comment.article_id, func.count())
-            .where(Comment.status == CommentStatus.APPROVED).group_by(Comment.article_id)).all())
+        actual = actual_counters(session)
         drifts = []
         for article in session.execute(select(Article).order_by(Article.id)).scalars():
-            bins = votes.get(article.id, [0] * 5)
-            actual = dict(zip(_COLUMNS, bins))
-            actual["rating_count"] = sum(bins)
-            actual["rating_sum"] = sum((i + 1) * n for i, n in enumerate(bins))
-            actual["comment_count"] = published.get(article.id, 0)
-            diff = {k: (getattr(article, k), v) for k, v in actual.items()
+            expected = actual.get(article.id) or dict.fromkeys(COUNTER_COLUMNS, 0)
+            diff = {k: (getattr(article, k), v) for k, v in expected.items()
                     if getattr(article, k) != v}
             if diff:
                 drifts.append(Drift(article.id, diff))
                 if fix:
-                    session.execute(update(Article).where(Article.id == article.id)
-                                    .values(**actual))
+                    write_counters(session, article.id, expected)
     return drifts

@@ -101,7 +101,8 @@ def moderate(session: Session, moderator: Moderator, comment_id: int,
                            - int(expected is CommentStatus.APPROVED))
         if published_delta:
             session.execute(update(Article).where(Article.id == comment.article_id)
-                            .values(comment_count=Article.comment_count + published_delta))
+                            .values(comment_count=Article.comment_count + published_delta,
+                                    version=Article.version + 1))
         session.add(ModerationAction(
             site_id=comment.site_id, comment_id=comment_id, moderator_id=moderator.id,
             action=action, reason=reason, from_status=expected.value, to_status=target.value,

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engage.domain.errors import NotFound
+from engage.domain.errors import NotFound, TooMany
 from engage.domain.ratings import RatingSummary, validate_stars
 from engage.models import Article, Rating
 from engage.services.sites import article_for_write, ensure_open, find_article, get_site
@@ -42,6 +42,7 @@ def _apply_delta(session: Session, article: Article, old: int | None, new: int |
         values[column] = (values.get(column, getattr(Article, column))) + 1
     values["rating_count"] = Article.rating_count + (int(new is not None) - int(old is not None))
     values["rating_sum"] = Article.rating_sum + ((new or 0) - (old or 0))
+    values["version"] = Article.version + 1
     session.execute(update(Article).where(Article.id == article.id).values(**values))
 
 
@@ -60,16 +61,24 @@ def _upsert(session: Session, article_id: int, reader_id: str, stars: int,
 
 
 def rate_article(session: Session, site_slug: str, article_key: str, reader_id: str,
-                 stars: object, network_hash: str, now: datetime) -> VoteResult:
+                 stars: object, network_hash: str, now: datetime,
+                 network_daily_cap: int = 0) -> VoteResult:
     """Record a reader's vote, or move it if they voted before.
 
     The article row is locked first, then the old vote is read, the vote upserted and the
     aggregate moved by relative increments — all in one transaction, so retries, double clicks
     and races never produce two votes or a drifted count.
 
+    A *new* vote is refused once ``network_daily_cap`` distinct readers from the same hashed
+    IP network have voted on this article in the last 24 hours (0 disables the cap): token
+    cycling from one network cannot stuff an article, while changing an existing vote is
+    always allowed.  The cap is per article, so readers behind one carrier NAT are only
+    limited when very many of them rate the same article on the same day.
+
     :raises InvalidInput: ``stars_out_of_range``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``ratings_closed``.
+    :raises TooMany: ``network_vote_cap``.
     """
     stars = validate_stars(stars)
     with write_transaction(session):
@@ -78,12 +87,24 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
         ensure_open(article.ratings_open, "ratings_closed")
         old = session.execute(select(Rating.stars).where(
             Rating.article_id == article.id, Rating.reader_id == reader_id)).scalar_one_or_none()
+        if old is None and network_daily_cap:
+            _check_network_cap(session, article.id, network_hash, now, network_daily_cap)
         _upsert(session, article.id, reader_id, stars, network_hash, now)
         if old != stars:
             _apply_delta(session, article, old, stars)
         session.refresh(article)
         result = VoteResult(summary_of(article), stars)
     return result
+
+
+def _check_network_cap(session: Session, article_id: int, network_hash: str, now: datetime,
+                       cap: int) -> None:
+    """Raise ``TooMany`` when the network already cast ``cap`` votes on the article in 24 h."""
+    recent = session.execute(select(func.count()).select_from(Rating).where(
+        Rating.article_id == article_id, Rating.network_hash == network_hash,
+        Rating.created_at >= now - timedelta(days=1))).scalar_one()
+    if recent >= cap:
+        raise TooMany("network_vote_cap", limit=cap)
 
 
 def withdraw_rating(session: Session, site_slug: str, article_key: str, reader_id: str

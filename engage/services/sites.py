@@ -101,3 +101,18 @@ def ensure_open(flag: bool, code: str) -> None:
     """Raise ``Forbidden(code)`` unless ``flag`` (comments or ratings open)."""
     if not flag:
         raise Forbidden(code)
+
+
+def article_version(session: Session, site_slug: str, key: str) -> int | None:
+    """The article's read version for ETags in one indexed query.
+
+    :returns: the version; 0 when the site exists but the article does not (yet); ``None``
+        when the site does not exist (the caller's full read then raises the 404).
+    """
+    row = session.execute(
+        select(Site.id, Article.version).select_from(Site)
+        .outerjoin(Article, (Article.site_id == Site.id) & (Article.key == key))
+        .where(Site.slug == site_slug)).first()
+    if row is None:
+        return None
+    return row[1] or 0

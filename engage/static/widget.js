@@ -176,7 +176,7 @@
     } else if (more) { more.hidden = true; }
   }
   function reloadThread() {
-    fetch(cfg.apiBase, { headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); })
+    fetch(cfg.apiBase, { headers: { "Accept": "application/json" }, cache: "no-cache" }).then(function (r) { return r.json(); })
       .then(function (data) {
         render(data.comments, data.next_cursor, false);
         $("comment-count").textContent = String(data.comment_count);

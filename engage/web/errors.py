@@ -9,13 +9,14 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engage.domain.errors import Conflict, EngageError, Forbidden, InvalidInput, NotFound, Unauthorized
+from engage.domain.errors import (
+    Conflict, EngageError, Forbidden, InvalidInput, NotFound, TooMany, Unauthorized)
 from engage.extensions import db
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_CLASS = {InvalidInput: 422, NotFound: 404, Unauthorized: 401, Forbidden: 403,
-                   Conflict: 409}
+                   Conflict: 409, TooMany: 429}
 
 MESSAGES = {
     "stars_out_of_range": _l("Số sao phải là số nguyên từ 1 đến 5."),
@@ -37,6 +38,10 @@ MESSAGES = {
     "cursor_invalid": _l("Tham số phân trang không hợp lệ."),
     "sort_invalid": _l("Kiểu sắp xếp không hợp lệ."),
     "too_many_articles": _l("Tối đa %(limit)s bài viết mỗi yêu cầu."),
+    "network_vote_cap": _l("Mạng của bạn đã gửi quá nhiều lượt đánh giá cho bài viết này hôm nay."),
+    "days_invalid": _l("Số ngày phải từ 1 đến 365."),
+    "limit_invalid": _l("Số lượng không hợp lệ."),
+    "window_invalid": _l("Khoảng thời gian không hợp lệ."),
     "already_moderated": _l("Bình luận này đã được xử lý trước đó."),
     "already_in_state": _l("Bình luận đã ở trạng thái này."),
     "reason_too_long": _l("Lý do quá dài (tối đa %(limit)s ký tự)."),

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from datetime import timezone
 
+import json
+
 from flask import Blueprint, current_app, jsonify, request
 
 from engage.domain.comments import CommentLimits
 from engage.extensions import csrf, db, limiter
 from engage.models.types import utcnow
-from engage.services import comments, listing, ratings, readers
+from engage.domain.errors import InvalidInput
+from engage.domain.structured_data import aggregate_rating_jsonld
+from engage.services import comments, listing, ratings, readers, sites
 from engage.web.api.schemas import CommentBody, RatingBody, parse_body
+from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
 
 bp = Blueprint("api", __name__)
@@ -64,10 +69,33 @@ def create_reader():
 
 @bp.get("/sites/<site>/articles/<article>")
 def get_article(site: str, article: str):
-    """The widget's data: rating summary, first page of published comments, open flags."""
-    page = comments.thread_page(db.session, site, article, **page_args())
+    """The widget's data: rating summary, first page of published comments, open flags.
+
+    Public and cacheable: the ETag is the article's version plus the page arguments, so a
+    conditional GET costs one indexed query, and a repeat read is served from the
+    per-process cache (``engage.web.cache``).
+    """
+    args = page_args()
+    version = sites.article_version(db.session, site, article)
+    etag = etag_for("article", site, article, version, *args.values()) if version is not None else None
+    if etag:
+        unchanged = not_modified(etag)
+        if unchanged is not None:
+            return unchanged
+        cache = current_app.extensions["engage_read_cache"]
+        body = cache.get(etag)
+        if body is None:
+            body = _article_body(site, article, args)
+            cache.put(etag, body)
+        return json_body_response(body, etag)
+    return json_body_response(_article_body(site, article, args), etag_for(site, article))
+
+
+def _article_body(site: str, article: str, args: dict) -> bytes:
+    """Serialise the article data (raises the service's 404/422 errors)."""
+    page = comments.thread_page(db.session, site, article, **args)
     art = page.article
-    return jsonify({
+    return json.dumps({
         "site": site, "article": article,
         "title": art.title if art else "",
         "rating": ratings.summary_of(art).as_json(),
@@ -76,7 +104,7 @@ def get_article(site: str, article: str):
         "next_cursor": page.next_cursor,
         "comments_open": art.comments_open if art else True,
         "ratings_open": art.ratings_open if art else True,
-    })
+    }, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @bp.get("/sites/<site>/articles/<article>/comments")
@@ -94,7 +122,8 @@ def put_rating(site: str, article: str):
     reader = reader_id()
     body = parse_body(RatingBody)
     result = ratings.rate_article(db.session, site, article, reader, body.stars,
-                                  network_hash(), utcnow())
+                                  network_hash(), utcnow(),
+                                  current_app.config["RATING_NETWORK_DAILY_CAP"])
     return jsonify({"rating": result.summary.as_json(), "mine": result.mine})
 
 
@@ -131,4 +160,46 @@ def post_comment(site: str, article: str):
 def get_counts(site: str):
     """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100)."""
     keys = [k for k in request.args.get("articles", "").split(",") if k]
-    return jsonify({"articles": listing.article_counts(db.session, site, list(dict.fromkeys(keys)))})
+    counts = listing.article_counts(db.session, site, list(dict.fromkeys(keys)))
+    response = public_cache_headers(jsonify({"articles": counts}))
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def int_arg(name: str, default: int) -> int:
+    """An integer query parameter.
+
+    :raises InvalidInput: ``<name>_invalid`` when not an integer.
+    """
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}_invalid", field=name) from None
+
+
+@bp.get("/sites/<site>/top-rated")
+def get_top_rated(site: str):
+    """Top-rated articles of the last ``days`` days by Bayesian average (``limit`` ≤ 50)."""
+    cfg = current_app.config
+    ranked = listing.top_rated(db.session, site, days=int_arg("days", 7),
+                               limit=int_arg("limit", 10), now=utcnow(),
+                               min_votes=cfg["TOP_RATED_MIN_VOTES"],
+                               prior_votes=float(cfg["TOP_RATED_PRIOR_VOTES"]))
+    response = jsonify({"articles": [
+        {"article": r.article.key, "title": r.article.title, "url": r.article.url,
+         "score": round(r.score, 3), "rating": ratings.summary_of(r.article).as_json()}
+        for r in ranked]})
+    return public_cache_headers(response)
+
+
+@bp.get("/sites/<site>/articles/<article>/structured-data")
+def get_structured_data(site: str, article: str):
+    """The article's schema.org AggregateRating JSON-LD, or ``null`` where none may be shown."""
+    site_row = sites.get_site(db.session, site)
+    art = sites.find_article(db.session, site_row, sites.validate_article_key(article))
+    jsonld = aggregate_rating_jsonld(ratings.summary_of(art), site_row.structured_data_type,
+                                     art.title if art else "", art.url if art else "")
+    return public_cache_headers(jsonify({"jsonld": jsonld}))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms.validators import (
+    AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp)
 
 from engage.models import CommentStatus, ModerationActionKind
 
@@ -26,3 +27,20 @@ class ActionForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """An empty form: logout is a POST with a CSRF token."""
+
+
+class RemoveVotesForm(FlaskForm):
+    """Remove the votes cast in the last ``hours`` hours, optionally from one network."""
+
+    hours = IntegerField(_l("Trong số giờ gần nhất"), default=24,
+                         validators=[InputRequired(), NumberRange(min=1, max=24 * 90)])
+    network_hash = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{64}$")])
+    reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=3, max=300)])
+
+
+class ResetRatingsForm(FlaskForm):
+    """Delete every vote of an article."""
+
+    reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=3, max=300)])
+    confirm = BooleanField(_l("Tôi hiểu thao tác này xóa toàn bộ lượt đánh giá"),
+                           validators=[DataRequired()])

@@ -9,7 +9,7 @@ from engage.domain.errors import Conflict, EngageError
 from engage.extensions import db, limiter
 from engage.models import CommentStatus, ModerationActionKind
 from engage.models.types import utcnow
-from engage.services import accounts, moderation
+from engage.services import accounts, moderation, rating_admin
 from engage.web.errors import message_for
 from engage.web.i18n import display_datetime
 from engage.web.keys import network_key
@@ -60,8 +60,12 @@ def queue():
     except ValueError:
         abort(404)
     mod_id = current_user.moderator.id
-    items = moderation.queue(db.session, mod_id, status, current_app.config["QUEUE_PAGE_SIZE"])
-    return render_template("moderation/queue.html", items=items, status=status,
+    cfg = current_app.config
+    items = moderation.queue(db.session, mod_id, status, cfg["QUEUE_PAGE_SIZE"])
+    alarms = rating_admin.velocity_alarms(db.session, mod_id, utcnow(),
+                                          min_votes=cfg["VELOCITY_MIN_VOTES"],
+                                          factor=float(cfg["VELOCITY_FACTOR"]))
+    return render_template("moderation/queue.html", items=items, status=status, alarms=alarms,
                            counts=moderation.queue_counts(db.session, mod_id),
                            statuses=list(CommentStatus), form=ActionForm(),
                            fmt_time=display_datetime)
