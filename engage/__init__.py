@@ -1,7 +1,6 @@
 """Engage: self-hosted star ratings, comments and moderation for news sites."""
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +14,6 @@ from engage.domain.identity import derive_key
 from engage.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger(__name__)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -45,10 +43,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 def init_secrets(app: Flask) -> None:
     """Derive the per-purpose keys; in development, fall back to a per-process random secret."""
-    if not app.config.get("SECRET_KEY"):
-        log.warning("no ENGAGE_SECRET_KEY and no instance/secret_key: using a random key for "
-                    "this process (reader tokens and sessions end when it stops)")
+    if not app.config.get("SECRET_KEY"):  # `engage serve` warns; production refused it already
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_EPHEMERAL"] = True
     secret = app.config["SECRET_KEY"]
     app.extensions["engage_keys"] = {
         "reader": derive_key(secret, "reader-token"),

@@ -106,6 +106,9 @@ def serve(port: int | None) -> None:
     """Serve on 127.0.0.1 with the built-in server (local use; production runs gunicorn)."""
     from werkzeug.serving import run_simple
 
+    if current_app.config.get("SECRET_KEY_EPHEMERAL"):
+        click.echo("warning: no ENGAGE_SECRET_KEY and no instance/secret_key (run `engage "
+                   "init-db`): reader tokens and logins end when this process stops", err=True)
     run_simple("127.0.0.1", port or current_app.config["SERVE_PORT"],
                current_app._get_current_object(), threaded=True)
 

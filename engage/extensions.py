@@ -1,6 +1,7 @@
 """Unbound extension instances, bound to an app by ``create_app`` (no app object imported here)."""
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,3 +36,10 @@ login_manager = LoginManager()
 # Every Engage route passes its own key function (reader token, then hashed IP network), so the
 # default below is never used to key a limit; it exists because Limiter requires one.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _safe_methods_are_not_limited() -> bool:
+    """Limits guard writes (DESIGN.md §8); reads are for the CDN and the ETag path to absorb,
+    and skipping the limiter's per-request bookkeeping keeps them close to the floor."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

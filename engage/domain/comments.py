@@ -13,10 +13,43 @@ from engage.domain.text.normalize import (
 )
 from engage.domain.text.sanitize import SANITIZER_VERSION, render_comment_html
 
-# Names a reader may not take, compared after folding (case, accents, width): they would pass
-# a reader's words off as the newsroom's.
-RESERVED_AUTHOR_NAMES = ("Ban biên tập", "Quản trị viên", "admin", "administrator",
-                         "moderator", "Engage")
+# Names a reader may not take: they would pass a reader's words off as the newsroom's.  Compared
+# by :func:`author_name_key`; the longer ones also may not appear inside a name.
+RESERVED_AUTHOR_NAMES = ("Ban biên tập", "Biên tập viên", "Quản trị viên", "Ban quản trị",
+                         "Tòa soạn", "BBT", "admin", "administrator", "moderator", "Engage")
+_CONTAINED_MIN = 7  # reserved keys at least this long are refused anywhere inside a name
+
+# Latin look-alikes from other scripts, the common subset of Unicode TR #39 confusables.txt
+# (Cyrillic and Greek lower case; names are case-folded first).
+_CONFUSABLES = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m", "т": "t",
+    "в": "b", "н": "h", "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ϲ": "c",
+})
+
+
+def author_name_key(name: str) -> str:
+    """The form in which author names are compared for impersonation.
+
+    Folded (NFKC, case, diacritics, đ → d: :func:`fold_for_comparison`), Cyrillic/Greek
+    look-alikes mapped to Latin (Unicode TR #39), then only letters and digits kept — so
+    "Ban biên tập.", "BAN-BIEN-TAP", "Bаn biên tập" (Cyrillic а) and "ＡＤＭＩＮ" all compare
+    equal to their plain forms.
+    """
+    folded = fold_for_comparison(name).translate(_CONFUSABLES)
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def is_reserved_name(name: str, extra_reserved: Iterable[str] = ()) -> bool:
+    """Whether ``name`` impersonates the newsroom, the site or one of its moderators."""
+    key = author_name_key(name)
+    for reserved in (*RESERVED_AUTHOR_NAMES, *extra_reserved):
+        reserved_key = author_name_key(reserved)
+        if reserved_key and (key == reserved_key
+                             or (len(reserved_key) >= _CONTAINED_MIN and reserved_key in key)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -45,7 +78,8 @@ def prepare_comment(author_name: str, text: str, limits: CommentLimits,
     Lengths are checked on the normalised text *before* any rendering work, so an oversized
     body costs no sanitizer time.
 
-    :param extra_reserved: more reserved names (e.g. the site's moderators' display names).
+    :param extra_reserved: more reserved names: the site's name and its moderators' display
+        names (see :func:`is_reserved_name`).
     :raises InvalidInput: ``text_empty``, ``text_too_short``, ``text_too_long``,
         ``author_name_empty``, ``author_name_too_long``, ``author_name_reserved``.
     """
@@ -55,9 +89,7 @@ def prepare_comment(author_name: str, text: str, limits: CommentLimits,
     if char_length(name) > limits.name_max_chars:
         raise InvalidInput("author_name_too_long", field="author_name",
                            limit=limits.name_max_chars)
-    folded = fold_for_comparison(name)
-    reserved = {fold_for_comparison(n) for n in (*RESERVED_AUTHOR_NAMES, *extra_reserved)}
-    if folded in reserved:
+    if is_reserved_name(name, extra_reserved):
         raise InvalidInput("author_name_reserved", field="author_name")
     body = normalize_comment_text(text)
     length = char_length(body)

@@ -7,14 +7,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from engage.domain.comments import CommentLimits, prepare_comment
+from engage.domain.comments import CommentLimits, is_reserved_name, prepare_comment
 from engage.domain.errors import InvalidInput, NotFound
 from engage.domain.moderation.pipeline import CommentContext, Decision, run_pipeline
-from engage.models import Article, Comment, CommentStatus
-from engage.services.sites import article_for_write, ensure_open, find_article, get_site
+from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Site
+from engage.services.sites import (
+    article_for_write, ensure_open, find_article, get_site, validate_article_key)
 from engage.services.tx import write_transaction
 
 _STATUS_BY_DECISION = {
@@ -36,20 +37,25 @@ class SubmitResult:
 
 def submit_comment(session: Session, site_slug: str, article_key: str, reader_id: str,
                    author_name: str, text: str, parent_id: int | None, network_hash: str,
-                   now: datetime, limits: CommentLimits) -> SubmitResult:
+                   now: datetime, limits: CommentLimits, *, honeypot: str = "",
+                   form_age_ms: int | None = None) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
     to the top-level comment (threads are two levels deep, DESIGN.md §6).  The published count
     moves in the same transaction when the comment is published at once (post-moderation).
 
+    :param honeypot: the widget's hidden field (people leave it empty).
+    :param form_age_ms: time between showing the form and sending it, if the client said.
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``comments_closed``.
     """
-    prepared = prepare_comment(author_name, text, limits)
+    prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
     with write_transaction(session):
         site = get_site(session, site_slug)
+        if is_reserved_name(prepared.author_name, _reserved_names(session, site)):
+            raise InvalidInput("author_name_reserved", field="author_name")
         article = article_for_write(session, site, article_key, now)
         ensure_open(article.comments_open, "comments_closed")
         top_parent = _resolve_parent(session, article, parent_id)
@@ -72,6 +78,14 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
         session.flush()
         result = SubmitResult(comment.id, status)
     return result
+
+
+def _reserved_names(session: Session, site: Site) -> list[str]:
+    """The site's own name and its moderators' display names: readers may not take them."""
+    names = session.execute(select(Moderator.display_name).join(
+        Membership, Membership.moderator_id == Moderator.id).where(
+        Membership.site_id == site.id)).scalars().all()
+    return [site.name, *names]
 
 
 def _resolve_parent(session: Session, article: Article, parent_id: int | None) -> int | None:
@@ -104,7 +118,8 @@ def decode_cursor(cursor: str, sort: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         got_sort, stamp, comment_id = json.loads(raw)
         when = datetime.fromisoformat(stamp)
-        if got_sort != sort or type(comment_id) is not int or when.tzinfo is None:
+        if (got_sort != sort or type(comment_id) is not int or not 0 < comment_id < 2**31
+                or when.tzinfo is None):
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor_invalid", field="cursor") from None
@@ -112,56 +127,124 @@ def decode_cursor(cursor: str, sort: str) -> tuple[datetime, int]:
 
 
 @dataclass(frozen=True)
-class ThreadPage:
-    """One page of published top-level comments with their published replies.
+class ThreadItem:
+    """A published top-level comment with its first published replies (oldest first).
 
-    ``items`` are ``(comment, [replies oldest first])``; ``next_cursor`` is ``None`` at the end.
+    ``reply_count`` counts all its published replies; ``replies_cursor`` continues after the
+    ones included (``None`` when all are here).
     """
 
+    comment: Comment
+    replies: list[Comment]
+    reply_count: int
+    replies_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of published top-level comments; ``next_cursor`` is ``None`` at the end."""
+
     article: Article | None
-    items: list[tuple[Comment, list[Comment]]]
+    items: list[ThreadItem]
     next_cursor: str | None
 
 
-def thread_page(session: Session, site_slug: str, article_key: str, *, sort: str = "newest",
-                cursor: str | None = None, limit: int = 20) -> ThreadPage:
-    """Read one page of an article's published thread with keyset pagination (never OFFSET).
+def _published_article(session: Session, site_slug: str, article_key: str) -> Article | None:
+    """The article for a public read (``None`` where the site creates articles on use).
 
-    Stable while comments arrive: the cursor is the last item's ``(created_at, id)``, so a new
-    comment never shifts later pages.  Two queries whatever the page size.
-
-    :raises NotFound: ``site_not_found``; ``article_not_found`` on sites that do not create
-        articles on first use (those answer an empty thread instead).
-    :raises InvalidInput: ``sort_invalid``, ``cursor_invalid``.
+    :raises NotFound: ``site_not_found``, ``article_not_found``.
+    :raises InvalidInput: ``article_key_invalid``.
     """
-    if sort not in SORTS:
-        raise InvalidInput("sort_invalid", field="sort")
+    validate_article_key(article_key)
     site = get_site(session, site_slug)
     article = find_article(session, site, article_key)
-    if article is None:
-        if not site.auto_create_articles:
-            raise NotFound("article_not_found")
-        return ThreadPage(None, [], None)
+    if article is None and not site.auto_create_articles:
+        raise NotFound("article_not_found")
+    return article
+
+
+def _keyset(query, sort: str, cursor: str | None):
+    """Apply the sort order and the "after this cursor" condition (never OFFSET)."""
     key = tuple_(Comment.created_at, Comment.id)
-    query = select(Comment).where(Comment.article_id == article.id,
-                                  Comment.status == CommentStatus.APPROVED,
-                                  Comment.parent_id.is_(None))
     if cursor:
         after = tuple_(*decode_cursor(cursor, sort))
         query = query.where(key < after if sort == "newest" else key > after)
     if sort == "newest":
-        query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
-    else:
-        query = query.order_by(Comment.created_at, Comment.id)
-    rows = list(session.execute(query.limit(limit + 1)).scalars())
+        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    return query.order_by(Comment.created_at, Comment.id)
+
+
+def thread_page(session: Session, site_slug: str, article_key: str, *, sort: str = "newest",
+                cursor: str | None = None, limit: int = 20, replies_limit: int = 3) -> ThreadPage:
+    """Read one page of an article's published thread with keyset pagination (never OFFSET).
+
+    Stable while comments arrive: the cursor is the last item's ``(created_at, id)``, so a new
+    comment never shifts later pages.  Each top-level comment brings at most ``replies_limit``
+    replies (a window function picks them), so a page's size is bounded however busy a
+    sub-thread gets; :func:`replies_page` continues.  Three queries whatever the page size.
+
+    :raises NotFound: ``site_not_found``; ``article_not_found`` on sites that do not create
+        articles on first use (those answer an empty thread instead).
+    :raises InvalidInput: ``sort_invalid``, ``cursor_invalid``, ``article_key_invalid``.
+    """
+    if sort not in SORTS:
+        raise InvalidInput("sort_invalid", field="sort")
+    article = _published_article(session, site_slug, article_key)
+    if article is None:
+        return ThreadPage(None, [], None)
+    query = select(Comment).where(Comment.article_id == article.id,
+                                  Comment.status == CommentStatus.APPROVED,
+                                  Comment.parent_id.is_(None))
+    rows = list(session.execute(_keyset(query, sort, cursor).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
-    replies: dict[int, list[Comment]] = {c.id: [] for c in rows}
-    if rows:
-        for reply in session.execute(
-                select(Comment).where(Comment.parent_id.in_(list(replies)),
-                                      Comment.status == CommentStatus.APPROVED)
-                .order_by(Comment.created_at, Comment.id)).scalars():
-            replies[reply.parent_id].append(reply)
+    replies, counts = _first_replies(session, [c.id for c in rows], replies_limit)
+    items = []
+    for c in rows:
+        shown = replies.get(c.id, [])
+        rest = counts.get(c.id, 0) > len(shown)
+        items.append(ThreadItem(c, shown, counts.get(c.id, 0),
+                                encode_cursor("oldest", shown[-1].created_at, shown[-1].id)
+                                if rest and shown else None))
     next_cursor = encode_cursor(sort, rows[-1].created_at, rows[-1].id) if more else None
-    return ThreadPage(article, [(c, replies[c.id]) for c in rows], next_cursor)
+    return ThreadPage(article, items, next_cursor)
+
+
+def _first_replies(session: Session, parent_ids: list[int], per_parent: int
+                   ) -> tuple[dict[int, list[Comment]], dict[int, int]]:
+    """The first ``per_parent`` published replies of each parent, and each parent's total."""
+    if not parent_ids:
+        return {}, {}
+    published = (Comment.parent_id.in_(parent_ids), Comment.status == CommentStatus.APPROVED)
+    counts = dict(session.execute(select(Comment.parent_id, func.count()).where(*published)
+                                  .group_by(Comment.parent_id)).all())
+    ranked = select(Comment.id, func.row_number().over(
+        partition_by=Comment.parent_id, order_by=(Comment.created_at, Comment.id)).label("rank")
+    ).where(*published).subquery()
+    replies: dict[int, list[Comment]] = {}
+    for reply in session.execute(
+            select(Comment).join(ranked, ranked.c.id == Comment.id)
+            .where(ranked.c.rank <= per_parent).order_by(Comment.created_at, Comment.id)).scalars():
+        replies.setdefault(reply.parent_id, []).append(reply)
+    return replies, counts
+
+
+def replies_page(session: Session, site_slug: str, article_key: str, parent_id: int, *,
+                 cursor: str | None = None, limit: int = 20) -> tuple[list[Comment], str | None]:
+    """More published replies of one top-level comment, oldest first, keyset-paged.
+
+    :returns: the replies and the cursor for the next page (``None`` at the end).
+    :raises NotFound: ``site_not_found``, ``article_not_found``, ``comment_not_found``.
+    :raises InvalidInput: ``cursor_invalid``, ``article_key_invalid``.
+    """
+    article = _published_article(session, site_slug, article_key)
+    parent = session.get(Comment, parent_id) if 0 < parent_id < 2**31 else None
+    if (article is None or parent is None or parent.article_id != article.id
+            or parent.parent_id is not None or parent.status is not CommentStatus.APPROVED):
+        raise NotFound("comment_not_found")
+    query = select(Comment).where(Comment.parent_id == parent_id,
+                                  Comment.status == CommentStatus.APPROVED)
+    rows = list(session.execute(_keyset(query, "oldest", cursor).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor("oldest", rows[-1].created_at, rows[-1].id) if more else None)

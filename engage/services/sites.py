@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,15 +15,18 @@ from engage.services.tx import write_transaction
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 # An article key is the CMS's id or a normalised URL path: printable ASCII without spaces.
-ARTICLE_KEY_RE = re.compile(r"^[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
+ARTICLE_KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
 ORIGIN_RE = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9a-f:]+\](?::\d{1,5})?$")
 
 
 def get_site(session: Session, slug: str) -> Site:
     """Return the site with this slug.
 
-    :raises NotFound: ``site_not_found``.
+    :raises NotFound: ``site_not_found`` (also for text that cannot be a slug, which is never
+        sent to the database).
     """
+    if not SLUG_RE.match(slug):
+        raise NotFound("site_not_found")
     site = session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
     if site is None:
         raise NotFound("site_not_found")
@@ -31,7 +34,8 @@ def get_site(session: Session, slug: str) -> Site:
 
 
 def validate_article_key(key: str) -> str:
-    """Return the key if well-formed (1–200 printable ASCII URL characters).
+    """Return the key if well-formed: 1–200 URL-safe ASCII characters (RFC 3986 unreserved and
+    sub-delims), at least one of them a letter or digit (so "." and ".." never name an article).
 
     :raises InvalidInput: ``article_key_invalid``.
     """
@@ -103,16 +107,26 @@ def ensure_open(flag: bool, code: str) -> None:
         raise Forbidden(code)
 
 
+_SITE_T, _ARTICLE_T = Site.__table__, Article.__table__
+# Built once: this runs on every public read, where building the expression cost more than
+# executing it.
+_VERSION_QUERY = (
+    select(_SITE_T.c.id, _ARTICLE_T.c.version).select_from(
+        _SITE_T.outerjoin(_ARTICLE_T, and_(_ARTICLE_T.c.site_id == _SITE_T.c.id,
+                                           _ARTICLE_T.c.key == bindparam("key"))))
+    .where(_SITE_T.c.slug == bindparam("slug")))
+
+
 def article_version(session: Session, site_slug: str, key: str) -> int | None:
-    """The article's read version for ETags in one indexed query.
+    """The article's read version for ETags in one indexed query (Core, prebuilt statement).
 
     :returns: the version; 0 when the site exists but the article does not (yet); ``None``
-        when the site does not exist (the caller's full read then raises the 404).
+        when the site does not exist or a name is malformed (the caller's full read then
+        raises the 404 or 422).
     """
-    row = session.execute(
-        select(Site.id, Article.version).select_from(Site)
-        .outerjoin(Article, (Article.site_id == Site.id) & (Article.key == key))
-        .where(Site.slug == site_slug)).first()
+    if not SLUG_RE.match(site_slug) or not ARTICLE_KEY_RE.match(key):
+        return None
+    row = session.connection().execute(_VERSION_QUERY, {"slug": site_slug, "key": key}).first()
     if row is None:
         return None
     return row[1] or 0

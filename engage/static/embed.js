@@ -33,7 +33,7 @@
     if (event.origin !== origin || !event.data || event.data.type !== "engage:resize") return;
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].contentWindow === event.source) {
-        var h = Math.max(0, Math.min(20000, Math.ceil(Number(event.data.height) || 0)));
+        var h = Math.max(0, Math.min(1000000, Math.ceil(Number(event.data.height) || 0)));
         frames[i].style.height = h + "px";
         frames[i].style.minHeight = "0";
       }

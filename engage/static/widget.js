@@ -4,6 +4,7 @@
   var cfg = JSON.parse(document.getElementById("engage-config").textContent);
   var M = cfg.messages;
   var TOKEN_KEY = "engage:reader";
+  var loadedAt = performance.now();  /* form age, for the moderation pipeline's bot check */
   var memoryToken = null;
 
   function $(role, root) { return (root || document).querySelector('[data-role="' + role + '"]'); }
@@ -24,7 +25,12 @@
     var token = storedToken();
     if (token) return Promise.resolve(token);
     return fetch(cfg.readersUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })
-      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw body; return body; }); })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { var err = new Error("api"); err.body = body; err.status = r.status; throw err; }
+          return body;
+        });
+      })
       .then(function (body) { storeToken(body.token); return body.token; });
   }
 
@@ -99,7 +105,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var status = $("comment-status");
-      var body = { author_name: form.elements.author_name.value, text: textarea.value };
+      var body = { author_name: form.elements.author_name.value, text: textarea.value,
+                   website: form.elements.website.value,
+                   elapsed_ms: Math.round(performance.now() - loadedAt) };
       if (parentId) body.parent_id = parentId;
       var button = form.querySelector('button[type="submit"]');
       button.disabled = true;
@@ -124,6 +132,8 @@
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target.closest('[data-role="reply"]') : null;
     if (target && form) setReply(target);
+    var more = event.target.closest ? event.target.closest('[data-role="more-replies"]') : null;
+    if (more) loadMoreReplies(more);
   });
 
   function commentNode(c) {
@@ -149,12 +159,35 @@
       var ol = document.createElement("ol"); ol.className = "engage-replies";
       (c.replies || []).forEach(function (r) { ol.appendChild(commentNode(r)); });
       li.appendChild(ol);
+      if (c.replies_cursor) {
+        li.appendChild(moreRepliesButton(c.id, c.replies_cursor, c.reply_count - c.replies.length));
+      }
     }
     return li;
   }
+  function moreRepliesButton(parent, cursor, left) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "engage-link engage-more-replies";
+    b.setAttribute("data-role", "more-replies"); b.setAttribute("data-parent", parent);
+    b.setAttribute("data-cursor", cursor); b.textContent = fill(M.moreReplies, "n", left);
+    return b;
+  }
+  function loadMoreReplies(button) {
+    var parent = button.getAttribute("data-parent");
+    var url = cfg.apiBase + "/comments?parent=" + encodeURIComponent(parent) +
+      "&cursor=" + encodeURIComponent(button.getAttribute("data-cursor"));
+    button.disabled = true;
+    fetch(url, { headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); })
+      .then(function (data) {
+        var list = button.parentNode.querySelector(".engage-replies");
+        data.comments.forEach(function (r) { list.appendChild(commentNode(r)); });
+        if (data.next_cursor) { button.setAttribute("data-cursor", data.next_cursor); button.disabled = false; }
+        else { button.remove(); }
+      }, function () { button.disabled = false; });
+  }
   function formatTime(iso) {
     var d = new Date(iso);
-    var parts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit",
+    var parts = new Intl.DateTimeFormat("en-GB", { timeZone: cfg.timezone, day: "2-digit", month: "2-digit",
       year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }).formatToParts(d);
     var p = {}; parts.forEach(function (x) { p[x.type] = x.value; });
     return p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute;

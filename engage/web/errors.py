@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
@@ -11,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from engage.domain.errors import (
     Conflict, EngageError, Forbidden, InvalidInput, NotFound, TooMany, Unauthorized)
-from engage.extensions import db
+from engage.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ def message_for(code: str, params: dict) -> str:
 
 def wants_json() -> bool:
     """JSON for the API and for widget/XHR calls; HTML for pages."""
-    return (request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (request.path == "/api" or request.path.startswith("/api/")
+            or request.accept_mimetypes.best == "application/json"
             or request.headers.get("X-Requested-With") == "XMLHttpRequest")
 
 
@@ -116,12 +118,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate(err: RateLimitExceeded):
-        retry = err.retry_after if hasattr(err, "retry_after") else None
-        headers = {k: v for k, v in err.get_headers() if k.lower() == "retry-after"} \
-            if hasattr(err, "get_headers") else {}
-        seconds = retry or int(headers.get("Retry-After", 60) or 60)
-        headers["Retry-After"] = str(seconds)
-        return error_response(429, "rate_limited", {"retry_after": seconds}, headers)
+        current = limiter.current_limit
+        # Truncated like Flask-Limiter's own Retry-After header, which it sets after us.
+        seconds = max(1, int(current.reset_at - time.time())) if current else 60
+        return error_response(429, "rate_limited", {"retry_after": seconds},
+                              {"Retry-After": str(seconds)})
 
     @app.errorhandler(CSRFError)
     def _csrf(err: CSRFError):
@@ -130,7 +131,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         code = HTTP_CODES.get(err.code or 500, "bad_request")
-        return error_response(err.code or 500, code, headers=dict(err.get_headers()) if err.code == 405 else None)
+        allow = {"Allow": err.valid_methods and ", ".join(err.valid_methods)} \
+            if err.code == 405 and getattr(err, "valid_methods", None) else None
+        return error_response(err.code or 500, code, headers=allow)
 
     @app.errorhandler(Exception)
     def _internal(err: Exception):

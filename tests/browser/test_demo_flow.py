@@ -91,7 +91,7 @@ def test_demo_rate_comment_moderate_publish(engage_server, browser_context, arti
     expect(frame.locator("#engage-star-4")).to_be_checked()
     frame.get_by_role("button", name="Gửi đánh giá").click()
     expect(frame.locator('[data-role="rating-status"]')).to_have_text(
-        "Cảm ơn bạn! Bạn đã đánh giá 4 sao.")
+        "Cảm ơn bạn! Bạn đã đánh giá 4/5 sao.")
     _expect_rating(frame, "1", "4,0")
     expect(frame.get_by_text(FIRST_RATING)).to_be_hidden()
 

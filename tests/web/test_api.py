@@ -173,3 +173,73 @@ def test_english_error_messages_on_request(client):
     vi = client.get("/api/v1/sites/nope/articles/a").get_json()["error"]["message"]
     assert vi == "Không tìm thấy trang báo."
     assert response.get_json()["error"]["message"] != vi
+
+
+def test_405_on_api_is_json_with_allow(client):
+    response = client.get("/api/v1/readers")
+    assert response.status_code == 405 and response.mimetype == "application/json"
+    assert "POST" in response.headers["Allow"]
+    assert client.get("/api").mimetype == "application/json"
+
+
+@pytest.mark.parametrize("limit", ["abc", "1.5", "0", "-1", "0x10", "٣", ""])
+def test_bad_limit_is_422(client, site, limit):
+    response = client.get(f"{BASE}?limit={limit}")
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "limit_invalid"
+
+
+def test_limit_above_maximum_is_capped(client, site):
+    assert client.get(f"{BASE}?limit=100000").status_code == 200
+
+
+def test_duplicate_json_keys_are_refused(app, client, site):
+    token = new_token(client)
+    response = client.put(BASE + "/rating", data='{"stars": 5, "stars": 1}',
+                          content_type="application/json", headers={"X-Engage-Reader": token})
+    assert response.status_code == 400 and _rows(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("key", ["x%3Cscript%3E", "a%00b", "a" * 201, ".", ".."])
+def test_bad_article_keys_are_refused_on_read_and_write(app, client, site, key):
+    assert client.get(f"/api/v1/sites/news/articles/{key}").status_code in (404, 422)
+    token = new_token(client)
+    assert rate(client, token, 3, article=key).status_code in (404, 422)
+    assert _rows(app) == (0, 0, 0)
+
+
+def test_parent_id_beyond_integer_range_is_422(client, site):
+    token = new_token(client)
+    response = post_comment(client, token, "ok", parent_id=2**40)
+    assert response.status_code == 422
+
+
+def test_rejected_posts_do_not_use_up_the_quota(app_factory):
+    app = app_factory(LIMIT_COMMENT_POSTS="2/minute")
+    client = app.test_client()
+    from engage.services import sites as site_service
+    with app.app_context():
+        site_service.create_site(db.session, "news", "News", auto_create_articles=True)
+    token = new_token(client)
+    for _ in range(5):
+        assert post_comment(client, token, "ok", name="").status_code == 422
+    assert post_comment(client, token, "một").status_code == 201
+    assert post_comment(client, token, "hai").status_code == 201
+    limited = post_comment(client, token, "ba")
+    assert limited.status_code == 429
+    seconds = int(limited.headers["Retry-After"])
+    told = limited.get_json()["error"]["details"]["retry_after"]
+    assert abs(told - seconds) <= 1 and 0 < seconds <= 60  # same figure, to the second
+
+
+def test_honeypot_and_form_age_are_accepted_fields(client, site):
+    token = new_token(client)
+    response = post_comment(client, token, "ok", website="", elapsed_ms=5000)
+    assert response.status_code == 201
+    assert post_comment(client, token, "ok2", elapsed_ms=-1).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/a%00b/articles/x", "/api/v1/sites/%F0%9F%98%80/counts",
+                                  "/widget/a%00b/x", "/api/v1/sites/news/articles/a%00b/comments"])
+def test_nul_and_odd_names_in_paths_never_reach_the_database(client, site, path):
+    response = client.get(path)
+    assert response.status_code in (404, 422)

@@ -113,3 +113,24 @@ def test_session_cookie_flags(app, client, moderator):
     response = login(client, *moderator)
     header = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in header and re.search("SameSite=Lax", header, re.I)
+
+
+def test_huge_comment_id_is_404_not_500(client, moderator):
+    login(client, *moderator)
+    page = client.get("/moderation/").get_data(as_text=True)
+    response = client.post("/moderation/comments/9223372036854775808", data={
+        "csrf_token": csrf_token(page), "action": "approve", "expected": "pending"})
+    assert response.status_code == 404
+
+
+def test_conflict_notice_names_the_state_in_vietnamese(app, moderator):
+    one, two = app.test_client(), app.test_client()
+    cid = _pending(one)
+    login(one, *moderator)
+    login(two, *moderator)
+    p1, p2 = (c.get("/moderation/").get_data(as_text=True) for c in (one, two))
+    one.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(p1),
+                                                  "action": "approve", "expected": "pending"})
+    two.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(p2),
+                                                  "action": "reject", "expected": "pending"})
+    assert "Trạng thái hiện tại: Đã duyệt." in two.get("/moderation/").get_data(as_text=True)

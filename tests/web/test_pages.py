@@ -66,3 +66,25 @@ def test_embed_script_is_served(client):
 def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json()["database"] == "up"
+
+
+def test_forms_without_javascript_do_not_leak_into_urls(client, site):
+    html = client.get(f"/widget/news/{ARTICLE}").get_data(as_text=True)
+    assert html.count('method="post" action="/widget/no-script"') == 2
+    response = client.post("/widget/no-script", data={"text": "bí mật", "author_name": "A"})
+    assert response.status_code == 400 and "JavaScript" in response.get_data(as_text=True)
+
+
+def test_replies_beyond_three_come_with_a_more_button(client, open_site):
+    token = new_token(client)
+    top = post_comment(client, token, "gốc", site="open").get_json()["id"]
+    for i in range(5):
+        post_comment(client, new_token(client), f"trả lời {i}", site="open", parent_id=top)
+    body = client.get(f"/api/v1/sites/open/articles/{ARTICLE}").get_json()
+    [item] = body["comments"]
+    assert len(item["replies"]) == 3 and item["reply_count"] == 5 and item["replies_cursor"]
+    more = client.get(f"/api/v1/sites/open/articles/{ARTICLE}/comments?parent={top}"
+                      f"&cursor={item['replies_cursor']}").get_json()
+    assert [c["html"] for c in more["comments"]] == ["<p>trả lời 3</p>", "<p>trả lời 4</p>"]
+    html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    assert 'data-role="more-replies"' in html and "Xem thêm 2 trả lời" in html

@@ -21,6 +21,9 @@ MATCHING_VERSION = "1"
 # ("con mẹ" → "conmẹ"): 2^(n-1) spellings. Longer terms match split or fully joined only.
 _MAX_JOIN_VARIANTS_SYLLABLES = 4
 
+# At most this many spellings of one entry are compiled from syllable variants.
+_MAX_SPELLINGS = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -103,8 +106,8 @@ def _join_variants(keys: list[str]) -> Iterable[list[str]]:
         yield ["".join(keys)]
 
 
-def term_keys(entry: str) -> tuple[list[str], list[str], bool] | None:
-    """Parse a list entry into its exact keys, folded keys and wildcard flag.
+def term_keys(entry: str) -> tuple[list[Token], bool] | None:
+    """Parse a list entry into its syllable tokens and wildcard flag.
 
     Syllables are separated by spaces or punctuation, exactly as in a comment; a trailing
     ``*`` makes the last syllable a prefix. Entries that normalise to a single letter ("đ'",
@@ -117,52 +120,96 @@ def term_keys(entry: str) -> tuple[list[str], list[str], bool] | None:
     tokens = tokenize(entry.rstrip("*"))
     if not tokens or sum(len(t.exact) for t in tokens) < 2:
         return None
-    return [t.exact for t in tokens], [t.folded for t in tokens], wildcard
+    return tokens, wildcard
+
+
+def parse_variants(lines: Iterable[str]) -> dict[str, tuple[Token, ...]]:
+    """Index groups of interchangeable syllable spellings by each member's exact key.
+
+    :param lines: one group per string, spellings separated by spaces ("lồn loz lol lone").
+    """
+    index: dict[str, tuple[Token, ...]] = {}
+    for line in lines:
+        group = tuple(t for t in tokenize(line))
+        for token in group:
+            index[token.exact] = group
+    return index
+
+
+def _spellings(tokens: list[Token], variants: dict[str, tuple[Token, ...]],
+               folded: bool) -> Iterable[list[str]]:
+    """The keys of an entry with each syllable replaced by its variant spellings.
+
+    Only entries of two or more syllables are expanded: the other syllables give the context
+    that makes "lol" in "xạo lol" unambiguous, while "lol" alone is a laugh.
+    """
+    if len(tokens) < 2:
+        options = [[t] for t in tokens]
+    else:
+        options = [list(variants.get(t.exact, (t,))) for t in tokens]
+    seen = set()
+    for combo in itertools.islice(itertools.product(*options), _MAX_SPELLINGS):
+        keys = tuple(t.folded if folded else t.exact for t in combo)
+        if keys not in seen:
+            seen.add(keys)
+            yield list(keys)
 
 
 class WordMatcher:
     """Banned and suspect terms compiled once; find them in any number of texts.
 
     Build with :meth:`compile` (or :func:`engage.domain.moderation.wordlists.compile_wordlists`
-    which caches by list version). Thread-safe: scanning only reads the tries.
+    which caches by list content). Thread-safe: scanning only reads the tries.
 
     :param version: identifies the lists and the matching rules the matcher was built from.
     :param refused: entries that were left out (see :func:`term_keys`).
     """
 
-    def __init__(self, banned: _Trie, suspect: _Trie, version: str,
-                 refused: tuple[str, ...]) -> None:
-        self._banned = banned
-        self._suspect = suspect
+    def __init__(self, tries: dict[str, _Trie], version: str, refused: tuple[str, ...]) -> None:
+        self._tries = tries
         self.version = version
         self.refused = refused
         self._last: tuple[str, list[list[Token]]] | None = None
 
     @classmethod
-    def compile(cls, banned: Iterable[str], suspect: Iterable[str]) -> WordMatcher:
+    def compile(cls, banned: Iterable[str], suspect: Iterable[str],
+                variants: Iterable[str] = ()) -> WordMatcher:
         """Compile two lists of entries into a matcher.
 
         :param banned: entries that reject, matched on accent-preserving keys.
-        :param suspect: entries that hold, matched on accent-folded keys.
+        :param suspect: entries that hold, matched on accent-folded keys; an entry written
+            ``=term`` is matched with its accents, for words whose folded form is an ordinary
+            word ("=lồn" must not hold every "lớn").
+        :param variants: groups of syllable spellings readers use for one another inside
+            phrases, one group per string (see :func:`parse_variants`).
         """
-        tries, refused, digest = (_Trie(), _Trie()), [], hashlib.sha256(MATCHING_VERSION.encode())
-        for trie, entries, folded in ((tries[0], banned, False), (tries[1], suspect, True)):
-            digest.update(b"\x00banned" if not folded else b"\x00suspect")
+        variants = tuple(variants)
+        index = parse_variants(variants)
+        tries = {"banned": _Trie(), "folded": _Trie(), "exact": _Trie()}
+        refused: list[str] = []
+        digest = hashlib.sha256(MATCHING_VERSION.encode())
+        for tier, entries in (("variants", variants), ("banned", banned), ("suspect", suspect)):
+            digest.update(f"\x00{tier}\n".encode())
             for entry in entries:
+                entry = entry.strip()
                 digest.update(entry.encode() + b"\n")
-                parsed = term_keys(entry)
+                if tier == "variants":
+                    continue
+                exact = tier == "banned" or entry.startswith("=")
+                parsed = term_keys(entry.removeprefix("=") if tier == "suspect" else entry)
                 if parsed is None:
                     refused.append(entry)
                     continue
-                keys = parsed[1] if folded else parsed[0]
-                for variant in _join_variants(keys):
-                    trie.add(variant, entry.strip(), parsed[2])
-        return cls(tries[0], tries[1], digest.hexdigest()[:16], tuple(refused))
+                trie = tries["banned" if tier == "banned" else "exact" if exact else "folded"]
+                for keys in _spellings(parsed[0], index, folded=not exact):
+                    for joined in _join_variants(keys):
+                        trie.add(joined, entry, parsed[1])
+        return cls(tries, digest.hexdigest()[:16], tuple(refused))
 
     @property
-    def sizes(self) -> tuple[int, int]:
-        """Number of trie entries (spellings) for banned and suspect terms."""
-        return self._banned.size, self._suspect.size
+    def sizes(self) -> dict[str, int]:
+        """Spellings compiled per trie: ``banned``, ``folded`` and ``exact`` (suspect)."""
+        return {name: trie.size for name, trie in self._tries.items()}
 
     def _streams(self, text: str) -> list[list[Token]]:
         """The token stream of ``text``, plus one per run of split letters rejoined.
@@ -180,27 +227,32 @@ class WordMatcher:
         self._last = (text, streams)
         return streams
 
-    def _find(self, trie: _Trie, text: str, folded: bool) -> list[Match]:
+    def _find(self, names: tuple[str, ...], text: str) -> list[Match]:
+        """Longest matches of the named tries, each scanned left to right without overlap."""
         found: set[Match] = set()
         for tokens in self._streams(text):
-            keys = [t.folded if folded else t.exact for t in tokens]
-            index = 0
-            while index < len(keys):
-                hit = trie.longest(keys, index)
-                if hit is None:
-                    index += 1
+            for name in names:
+                trie = self._tries[name]
+                if not trie.size:
                     continue
-                found.add(Match(tokens[index].start, tokens[hit[0]].end, hit[1]))
-                index = hit[0] + 1
-        return sorted(found, key=lambda m: (m.start, m.end))
+                keys = [t.folded for t in tokens] if name == "folded" else [t.exact for t in tokens]
+                index = 0
+                while index < len(keys):
+                    hit = trie.longest(keys, index)
+                    if hit is None:
+                        index += 1
+                        continue
+                    found.add(Match(tokens[index].start, tokens[hit[0]].end, hit[1]))
+                    index = hit[0] + 1
+        return sorted(found, key=lambda m: (m.start, m.end, m.term))
 
     def banned(self, text: str) -> list[Match]:
-        """Banned terms in ``text`` (exact keys), longest first at each position, in order."""
-        return self._find(self._banned, text, folded=False)
+        """Banned terms in ``text`` (exact keys), in text order."""
+        return self._find(("banned",), text)
 
     def suspect(self, text: str) -> list[Match]:
-        """Suspect terms in ``text`` (accent-folded keys), in text order."""
-        return self._find(self._suspect, text, folded=True)
+        """Suspect terms in ``text`` (folded keys, exact for ``=`` entries), in text order."""
+        return self._find(("folded", "exact"), text)
 
 
 def merge_spans(matches: Iterable[Match]) -> tuple[tuple[int, int], ...]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # A token is a run of letters, digits, combining marks (a mark left over from NFD input or from
-# marks typed in a non-canonical order) and the look-alikes "@" and "$" ("c@c", "$ex"). "_" is a
-# word character for ``re`` but a separator here.
-_TOKEN_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f@$])+")
+# marks typed in a non-canonical order) and the look-alikes "@" and "$" ("c@c", "$ex"), plus "!"
+# between two of those ("đ!t"). "_" is a word character for ``re`` but a separator here.
+_WORD_CHAR = r"(?:[^\W_]|[\u0300-\u036f@$])"
+_TOKEN_RE = re.compile(f"{_WORD_CHAR}+(?:!{_WORD_CHAR}+)*")
 
 # Vietnamese vowel-quality marks (circumflex U+0302, breve U+0306, horn U+031B) and tone marks
 # (grave U+0300, acute U+0301, tilde U+0303, hook above U+0309, dot below U+0323). Canonical
@@ -35,10 +36,10 @@ _LOOKALIKES = str.maketrans({
     "ð": "đ",
 })
 
-# Digit and symbol substitutions inside a word ("l0n", "đ1t", "c4c", "$ex"), the common leet
+# Digit and symbol substitutions inside a word ("l0n", "đ1t", "c4c", "$ex", "đ!t"), the common leet
 # forms; applied only to tokens that also hold a letter, so numbers ("2024", "100") are never
 # read as words. "1" is "l" before a vowel ("1ồn") and "i" elsewhere ("đ1t").
-_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 _CONSONANTS = "bcdđghklmnpqrstvx"
 
 

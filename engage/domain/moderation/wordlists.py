@@ -19,6 +19,7 @@ from engage.domain.moderation.matcher import WordMatcher
 WORDLISTS_DIR = Path(__file__).resolve().parents[3] / "config" / "wordlists"
 BANNED_FILE = "banned.txt"
 SUSPECT_FILE = "suspect.txt"
+VARIANTS_FILE = "variants.txt"
 
 # Compiled matchers kept per process: the defaults plus one per site whose lists differ.
 _CACHE_SIZE = 256
@@ -26,19 +27,27 @@ _CACHE_SIZE = 256
 
 @dataclass(frozen=True)
 class WordLists:
-    """The entries of a banned and a suspect list (order kept, duplicates harmless)."""
+    """Entries of the banned and suspect lists, and groups of syllable spellings.
+
+    Order is kept and duplicates are harmless. ``variants`` lines name spellings readers use
+    for one another inside phrases ("lồn loz lol"): every entry of two or more syllables
+    also matches with them.
+    """
 
     banned: tuple[str, ...] = ()
     suspect: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
 
     def __add__(self, other: WordLists) -> WordLists:
         """Both lists' entries: the defaults plus a site's own, ``defaults + site``."""
-        return WordLists(self.banned + other.banned, self.suspect + other.suspect)
+        return WordLists(self.banned + other.banned, self.suspect + other.suspect,
+                         self.variants + other.variants)
 
     @classmethod
-    def of(cls, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -> WordLists:
+    def of(cls, banned: Iterable[str] = (), suspect: Iterable[str] = (),
+           variants: Iterable[str] = ()) -> WordLists:
         """Lists from any iterables of entries (e.g. rows a site admin edited)."""
-        return cls(tuple(banned), tuple(suspect))
+        return cls(tuple(banned), tuple(suspect), tuple(variants))
 
 
 def parse_wordlist(text: str) -> tuple[str, ...]:
@@ -49,12 +58,15 @@ def parse_wordlist(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)
 def load_wordlists(directory: Path = WORDLISTS_DIR) -> WordLists:
-    """Read ``banned.txt`` and ``suspect.txt`` from ``directory`` (the shipped defaults).
+    """Read ``banned.txt``, ``suspect.txt`` and ``variants.txt`` from ``directory``.
 
+    :param directory: defaults to the shipped ``config/wordlists/``.
     :raises OSError: a list file is missing or unreadable.
     """
-    return WordLists(parse_wordlist((directory / BANNED_FILE).read_text(encoding="utf-8")),
-                     parse_wordlist((directory / SUSPECT_FILE).read_text(encoding="utf-8")))
+    def read(name: str) -> tuple[str, ...]:
+        return parse_wordlist((directory / name).read_text(encoding="utf-8"))
+
+    return WordLists(read(BANNED_FILE), read(SUSPECT_FILE), read(VARIANTS_FILE))
 
 
 _cache: OrderedDict[Hashable, WordMatcher] = OrderedDict()
@@ -84,8 +96,8 @@ def matcher_for(key: Hashable, build: Callable[[], WordLists]) -> WordMatcher:
     return matcher
 
 
-def _entries(lists: WordLists) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return lists.banned, lists.suspect
+def _entries(lists: WordLists) -> tuple[tuple[str, ...], ...]:
+    return lists.banned, lists.suspect, lists.variants
 
 
 def compile_wordlists(lists: WordLists) -> WordMatcher:

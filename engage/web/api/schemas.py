@@ -30,7 +30,19 @@ class CommentBody(StrictBody):
 
     author_name: str = Field(max_length=1000)
     text: str = Field(max_length=50_000)
-    parent_id: int | None = Field(default=None, ge=1, le=2**53)
+    parent_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    # Bot signals for the moderation pipeline: the hidden "website" field people never fill,
+    # and milliseconds between the form's display and its submission.
+    website: str = Field(default="", max_length=500)
+    elapsed_ms: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """Refuse ``{"stars": 5, "stars": 1}``: RFC 8259 §4 leaves duplicates undefined."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")
+    return result
 
 
 def _reject_constant(name: str) -> Any:
@@ -60,14 +72,15 @@ def parse_body(schema: type[Schema]) -> Schema:
     """Parse the request's JSON body strictly into ``schema``.
 
     :raises RequestError: 415 ``unsupported_media_type``; 400 ``invalid_json`` (not UTF-8, not
-        JSON, NaN/Infinity, NUL, lone surrogates, nesting too deep); 422 ``validation_failed``
+        JSON, NaN/Infinity, duplicate keys, NUL, lone surrogates, nesting too deep);
+        422 ``validation_failed``
         with the offending fields.
     """
     if request.mimetype != "application/json":
         raise RequestError(415, "unsupported_media_type")
     try:
         data = json.loads(request.get_data(cache=True).decode("utf-8"),
-                          parse_constant=_reject_constant)
+                          parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise RequestError(400, "invalid_json") from None
     _check_strings(data)

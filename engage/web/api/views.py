@@ -26,6 +26,12 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
+def accepted(response) -> bool:
+    """Only writes that were accepted use up a reader's quota: a typo answered 422 stores
+    nothing and should not lock the reader out (Flask-Limiter ``deduct_when``)."""
+    return response.status_code < 400
+
+
 def comment_limits() -> CommentLimits:
     """The comment length limits from config."""
     cfg = current_app.config
@@ -38,24 +44,33 @@ def iso(value) -> str:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def comment_json(comment, replies=()) -> dict:
-    """A published comment as the API shows it (never the raw text's HTML-unsafe form)."""
-    data = {"id": comment.id, "author_name": comment.author_name, "html": comment.body_html,
+def comment_json(comment) -> dict:
+    """A published comment as the API shows it: sanitized HTML only, never the raw text."""
+    return {"id": comment.id, "author_name": comment.author_name, "html": comment.body_html,
             "created_at": iso(comment.created_at), "parent_id": comment.parent_id}
-    if comment.parent_id is None:
-        data["replies"] = [comment_json(r) for r in replies]
-    return data
+
+
+def item_json(item) -> dict:
+    """A top-level comment with its first replies, their total and the cursor for more."""
+    return {**comment_json(item.comment), "replies": [comment_json(r) for r in item.replies],
+            "reply_count": item.reply_count, "replies_cursor": item.replies_cursor}
 
 
 def page_args() -> dict:
-    """``sort``, ``cursor`` and a capped ``limit`` from the query string."""
+    """``sort``, ``cursor`` and ``limit`` from the query string (limit capped at the maximum).
+
+    :raises InvalidInput: ``limit_invalid`` unless the limit is a positive ASCII integer.
+    """
     cfg = current_app.config
-    try:
-        limit = int(request.args.get("limit", cfg["COMMENTS_PAGE_SIZE"]))
-    except ValueError:
+    raw = request.args.get("limit")
+    if raw is None:
         limit = cfg["COMMENTS_PAGE_SIZE"]
+    elif raw.isascii() and raw.isdigit() and int(raw) > 0:
+        limit = min(int(raw), cfg["COMMENTS_PAGE_SIZE_MAX"])
+    else:
+        raise InvalidInput("limit_invalid", field="limit")
     return {"sort": request.args.get("sort", "newest"), "cursor": request.args.get("cursor"),
-            "limit": max(1, min(limit, cfg["COMMENTS_PAGE_SIZE_MAX"]))}
+            "limit": limit}
 
 
 @bp.post("/readers")
@@ -100,7 +115,7 @@ def _article_body(site: str, article: str, args: dict) -> bytes:
         "title": art.title if art else "",
         "rating": ratings.summary_of(art).as_json(),
         "comment_count": art.comment_count if art else 0,
-        "comments": [comment_json(c, r) for c, r in page.items],
+        "comments": [item_json(item) for item in page.items],
         "next_cursor": page.next_cursor,
         "comments_open": art.comments_open if art else True,
         "ratings_open": art.ratings_open if art else True,
@@ -109,14 +124,22 @@ def _article_body(site: str, article: str, args: dict) -> bytes:
 
 @bp.get("/sites/<site>/articles/<article>/comments")
 def list_comments(site: str, article: str):
-    """One page of published comments ("load more")."""
-    page = comments.thread_page(db.session, site, article, **page_args())
-    return jsonify({"comments": [comment_json(c, r) for c, r in page.items],
+    """One page of published comments ("load more"); with ``?parent=ID``, of that one's replies."""
+    args = page_args()
+    parent = request.args.get("parent")
+    if parent is not None:
+        parent_id = int(parent) if parent.isascii() and parent.isdigit() else 0
+        replies, cursor = comments.replies_page(db.session, site, article, parent_id,
+                                                cursor=args["cursor"], limit=args["limit"])
+        return jsonify({"comments": [comment_json(r) for r in replies], "next_cursor": cursor})
+    page = comments.thread_page(db.session, site, article, **args)
+    return jsonify({"comments": [item_json(item) for item in page.items],
                     "next_cursor": page.next_cursor})
 
 
 @bp.put("/sites/<site>/articles/<article>/rating")
-@limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key)
+@limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key,
+               deduct_when=accepted)
 def put_rating(site: str, article: str):
     """Vote or change one's vote."""
     reader = reader_id()
@@ -128,7 +151,8 @@ def put_rating(site: str, article: str):
 
 
 @bp.delete("/sites/<site>/articles/<article>/rating")
-@limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key)
+@limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key,
+               deduct_when=accepted)
 def delete_rating(site: str, article: str):
     """Withdraw one's vote."""
     result = ratings.withdraw_rating(db.session, site, article, reader_id())
@@ -145,14 +169,16 @@ def get_my_rating(site: str, article: str):
 
 
 @bp.post("/sites/<site>/articles/<article>/comments")
-@limiter.limit(_limit("LIMIT_COMMENT_POSTS"), key_func=reader_or_network_key)
+@limiter.limit(_limit("LIMIT_COMMENT_POSTS"), key_func=reader_or_network_key,
+               deduct_when=accepted)
 def post_comment(site: str, article: str):
     """Submit a comment; 201 with its id and status (``pending`` under pre-moderation)."""
     reader = reader_id()
     body = parse_body(CommentBody)
     result = comments.submit_comment(db.session, site, article, reader, body.author_name,
                                      body.text, body.parent_id, network_hash(), utcnow(),
-                                     comment_limits())
+                                     comment_limits(), honeypot=body.website,
+                                     form_age_ms=body.elapsed_ms)
     return jsonify({"id": result.id, "status": result.status.value}), 201
 
 
@@ -174,10 +200,9 @@ def int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}_invalid", field=name) from None
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidInput(f"{name}_invalid", field=name)
+    return int(raw)
 
 
 @bp.get("/sites/<site>/top-rated")

@@ -23,7 +23,7 @@ def _article_or_404(article_id: int):
         abort(404)
 
 
-@bp.get("/articles/<int:article_id>/ratings")
+@bp.get("/articles/<int(max=2147483647):article_id>/ratings")
 @login_required
 def article_ratings(article_id: int):
     """Votes on one article grouped by hashed network over the last ``hours`` hours."""
@@ -43,7 +43,7 @@ def article_ratings(article_id: int):
                            fmt_time=display_datetime)
 
 
-@bp.post("/articles/<int:article_id>/ratings/remove")
+@bp.post("/articles/<int(max=2147483647):article_id>/ratings/remove")
 @login_required
 def remove_votes(article_id: int):
     """Remove the votes of the window (and network, when given); recompute; audit."""
@@ -63,7 +63,7 @@ def remove_votes(article_id: int):
                             hours=form.hours.data))
 
 
-@bp.post("/articles/<int:article_id>/ratings/reset")
+@bp.post("/articles/<int(max=2147483647):article_id>/ratings/reset")
 @login_required
 def reset_ratings(article_id: int):
     """Delete every vote of the article; audit."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engage.domain.errors import Conflict, EngageError
@@ -18,11 +19,14 @@ from engage.web.moderation.forms import ActionForm, LoginForm, LogoutForm
 
 bp = Blueprint("moderation", __name__)
 
+STATUS_LABELS = {"pending": _l("Chờ duyệt"), "approved": _l("Đã duyệt"),
+                 "rejected": _l("Đã từ chối"), "spam": _l("Spam"), "deleted": _l("Đã xóa")}
+
 
 @bp.context_processor
 def _forms() -> dict:
     """Every workspace page carries the logout form (POST + CSRF)."""
-    return {"logout_form": LogoutForm()}
+    return {"logout_form": LogoutForm(), "status_labels": STATUS_LABELS}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,7 +75,7 @@ def queue():
                            fmt_time=display_datetime)
 
 
-@bp.post("/comments/<int:comment_id>")
+@bp.post("/comments/<int(max=2147483647):comment_id>")
 @login_required
 def act(comment_id: int):
     """Approve, reject or mark spam one comment; back to the queue with a notice."""
@@ -85,8 +89,9 @@ def act(comment_id: int):
                             reason=form.reason.data or "", request_id=g.request_id)
         flash(_("Đã xử lý bình luận #%(id)s.", id=comment_id), "ok")
     except Conflict as err:
+        status = STATUS_LABELS.get(err.params.get("status", ""), err.params.get("status", ""))
         flash(message_for(err.code, {}) + " " + _("Trạng thái hiện tại: %(status)s.",
-                                                   status=err.params.get("status", "")), "error")
+                                                   status=status), "error")
     except EngageError as err:
         if err.code == "comment_not_found":
             abort(404)

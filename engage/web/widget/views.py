@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, send_from_directory
 
-from engage.extensions import db
+from flask_babel import gettext as _
+
+from engage.extensions import csrf, db
 from engage.services import comments, ratings
 from engage.services.sites import get_site, validate_article_key
 from engage.web.i18n import display_average, display_datetime
@@ -17,6 +19,14 @@ def embed_js():
     response = send_from_directory(current_app.static_folder, "embed.js", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"  # a public script, no credentials
     return response
+
+
+@bp.post("/widget/no-script")
+@csrf.exempt
+def no_script():
+    """Where the widget's forms land when JavaScript is off: nothing is stored, say why."""
+    return render_template("errors/error.html", status=400,
+                           message=_("Vui lòng bật JavaScript để đánh giá và bình luận.")), 400
 
 
 @bp.get("/widget/<site>/<article>")
