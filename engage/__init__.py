@@ -35,6 +35,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from engage.web.cache import ReadCache
 
     app.extensions["engage_read_cache"] = ReadCache(app.config["READ_CACHE_ENTRIES"])
+    from engage.web.fastpath import PublicReadFastPath
+
+    app.wsgi_app = PublicReadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     from engage.cli import engage_cli
 
     app.cli.add_command(engage_cli)

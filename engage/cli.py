@@ -10,12 +10,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from engage.cli_moderation import eval_moderation
 from engage.domain.errors import EngageError
 from engage.extensions import db
 from engage.models import Role
 from engage.services import accounts, counters, demo, sites
 
 engage_cli = AppGroup("engage", help="Engage administration commands.")
+engage_cli.add_command(eval_moderation)
 
 
 def _fail(err: EngageError) -> None:
@@ -90,7 +92,7 @@ def demo_command(origins: tuple[str, ...]) -> None:
 @engage_cli.command("verify-counters")
 @click.option("--fix", is_flag=True, help="Rewrite drifted counters from the rows.")
 def verify_counters(fix: bool) -> None:
-    """Recompute every article's aggregates from the rows; exit 1 if any drifted."""
+    """Recompute every article's aggregates and comments' likes from the rows; exit 1 on drift."""
     drifts = counters.verify_counters(db.session, fix=fix)
     for drift in drifts:
         click.echo(f"article {drift.article_id}: " + ", ".join(

@@ -54,7 +54,9 @@ def _derive(app: Flask) -> None:
         options.setdefault("connect_args", {"timeout": float(cfg["SQLITE_BUSY_TIMEOUT_S"]),
                                             "check_same_thread": False})
     else:
-        options.setdefault("pool_pre_ping", True)
+        # No pre-ping: it costs a round trip per checkout on the hottest path; a connection
+        # that died is invalidated by SQLAlchemy on its first error and the pool refills.
+        options.setdefault("pool_pre_ping", bool(cfg["DB_POOL_PRE_PING"]))
         options.setdefault("pool_size", int(cfg["DB_POOL_SIZE"]))
         options.setdefault("max_overflow", int(cfg["DB_MAX_OVERFLOW"]))
         options.setdefault("pool_timeout", float(cfg["DB_POOL_TIMEOUT_S"]))
@@ -81,7 +83,8 @@ def _validate(cfg: Mapping[str, Any]) -> None:
         if cfg.get("DEBUG"):
             raise ConfigError("production refuses DEBUG")
     for key in ("COMMENT_MIN_CHARS", "COMMENT_MAX_CHARS", "AUTHOR_NAME_MAX_CHARS",
-                "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS"):
+                "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS",
+                "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")

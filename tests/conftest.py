@@ -84,6 +84,7 @@ def app_factory(backend, tmp_path):
 
     yield factory
     for app in made:
+        app.wsgi_app.close()  # the read fast path's pinned connections
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -62,6 +62,15 @@ class CommentLimits:
 
 
 @dataclass(frozen=True)
+class PreparedText:
+    """A comment text ready to store: normalised, rendered, with the sanitizer version."""
+
+    text: str
+    html: str
+    sanitizer_version: int
+
+
+@dataclass(frozen=True)
 class PreparedComment:
     """A comment ready to store: normalised text and name, rendered HTML, sanitizer version."""
 
@@ -71,17 +80,33 @@ class PreparedComment:
     sanitizer_version: int
 
 
+def prepare_text(text: str, limits: CommentLimits) -> PreparedText:
+    """Normalise, check and render a comment's text (a new comment's, or an edit's).
+
+    The length is checked on the normalised text *before* any rendering work, so an oversized
+    body costs no sanitizer time.
+
+    :raises InvalidInput: ``text_empty``, ``text_too_short``, ``text_too_long``.
+    """
+    body = normalize_comment_text(text)
+    length = char_length(body)
+    if length == 0:
+        raise InvalidInput("text_empty", field="text")
+    if length < limits.min_chars:
+        raise InvalidInput("text_too_short", field="text", limit=limits.min_chars)
+    if length > limits.max_chars:
+        raise InvalidInput("text_too_long", field="text", limit=limits.max_chars, length=length)
+    return PreparedText(body, render_comment_html(body), SANITIZER_VERSION)
+
+
 def prepare_comment(author_name: str, text: str, limits: CommentLimits,
                     extra_reserved: Iterable[str] = ()) -> PreparedComment:
-    """Normalise, check and render a new comment.
-
-    Lengths are checked on the normalised text *before* any rendering work, so an oversized
-    body costs no sanitizer time.
+    """Normalise, check and render a new comment: its author name, then :func:`prepare_text`.
 
     :param extra_reserved: more reserved names: the site's name and its moderators' display
         names (see :func:`is_reserved_name`).
-    :raises InvalidInput: ``text_empty``, ``text_too_short``, ``text_too_long``,
-        ``author_name_empty``, ``author_name_too_long``, ``author_name_reserved``.
+    :raises InvalidInput: ``author_name_empty``, ``author_name_too_long``,
+        ``author_name_reserved``; the text rules of :func:`prepare_text`.
     """
     name = normalize_author_name(author_name)
     if not name:
@@ -91,12 +116,5 @@ def prepare_comment(author_name: str, text: str, limits: CommentLimits,
                            limit=limits.name_max_chars)
     if is_reserved_name(name, extra_reserved):
         raise InvalidInput("author_name_reserved", field="author_name")
-    body = normalize_comment_text(text)
-    length = char_length(body)
-    if length == 0:
-        raise InvalidInput("text_empty", field="text")
-    if length < limits.min_chars:
-        raise InvalidInput("text_too_short", field="text", limit=limits.min_chars)
-    if length > limits.max_chars:
-        raise InvalidInput("text_too_long", field="text", limit=limits.max_chars, length=length)
-    return PreparedComment(name, body, render_comment_html(body), SANITIZER_VERSION)
+    body = prepare_text(text, limits)
+    return PreparedComment(name, body.text, body.html, body.sanitizer_version)

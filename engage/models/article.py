@@ -35,6 +35,11 @@ class Article(db.Model):
     title: Mapped[str] = mapped_column(String(300), default="")
     url: Mapped[str] = mapped_column(String(2000), default="")
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # None: the site's setting; True/False overrides it for this article.
+    premoderation: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
+    # Publication time from the CMS (auto-close counts from it; first use when unknown).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                          default=None)
     ratings_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Aggregates (rows of `rating` and published rows of `comment`).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -29,13 +29,24 @@ class Comment(db.Model):
     """A comment.  ``body_raw`` is the normalised plain text; ``body_html`` is the only thing rendered.
 
     ``moderation_reasons`` holds the automatic pipeline's decision: a list of
-    ``{"code", "decision"}`` objects (empty when accepted without remark).
+    ``{"code", "decision"}`` objects (empty when accepted without remark); a comment withheld by
+    reader reports also carries ``{"code": "reported", ...}``.  ``like_count`` and
+    ``report_count`` count its ``comment_like`` and ``comment_report`` rows, kept exact in the
+    transaction that adds or removes one (``engage verify-counters`` checks likes).
     """
 
     __tablename__ = "comment"
     __table_args__ = (
         Index("ix_comment_thread", "article_id", "status", "created_at", "id"),
         Index("ix_comment_queue", "site_id", "status", "created_at", "id"),
+        # "Most liked" keyset order (like_count, created_at, id) within an article's thread.
+        Index("ix_comment_thread_liked", "article_id", "status", "like_count", "created_at",
+              "id"),
+        # A comment's published replies in order (first replies, "more replies", and whether a
+        # deleted comment still has replies to show under its placeholder).
+        Index("ix_comment_replies", "parent_id", "status", "created_at", "id"),
+        CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
+        CheckConstraint("report_count >= 0", name="report_count_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -56,3 +67,10 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the reader last edited the text (shown as "edited"); None if never.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    like_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When reader reports sent the comment back to the queue (the "reported" queue); once set,
+    # later reports do not withhold it again: a moderator has had the last word.
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -12,13 +12,20 @@ from engage.models.types import UTCDateTime, utcnow
 
 
 class ModerationActionKind(enum.Enum):
-    """What a moderator did: to a comment, or to an article's votes."""
+    """What changed a comment's state or an article's votes.
+
+    The first five are a moderator's; the last three happen without one (``moderator_id`` is
+    NULL): reader reports withholding a comment, and the author editing or deleting it.
+    """
 
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
     REMOVE_VOTES = "remove_votes"
     RESET_RATINGS = "reset_ratings"
+    WITHHOLD = "withhold"
+    READER_EDIT = "reader_edit"
+    READER_DELETE = "reader_delete"
 
 
 class ModerationAction(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -14,6 +14,7 @@ class Site(db.Model):
     """A tenant.  ``allowed_origins`` is a list of exact ``scheme://host[:port]`` strings."""
 
     __tablename__ = "site"
+    __table_args__ = (CheckConstraint("report_threshold >= 0", name="report_threshold_nonnegative"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -29,4 +30,16 @@ class Site(db.Model):
     # eligible for Google's review snippets).  See engage.domain.structured_data.
     structured_data_type: Mapped[str | None] = mapped_column(String(64), nullable=True,
                                                             default=None)
+    # Distinct readers' reports that send a published comment back to the moderation queue
+    # (0: reports never withhold a comment on their own).
+    report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Moderation settings (DESIGN.md §7).  Close comments this many days after an article's
+    # publication (None: never); hold comments with more links than this (None: no limit);
+    # hold a new reader's comments until this many were approved (0: off).
+    auto_close_days: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    link_limit: Mapped[int | None] = mapped_column(Integer, nullable=True, default=2,
+                                                   server_default="2")
+    first_n_hold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped whenever the site's own word-list entries change (the compiled matcher's cache key).
+    wordlist_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

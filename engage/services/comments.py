@@ -1,44 +1,58 @@
 """Comment use cases: submit (normalise → moderate → store) and read published threads."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
-from engage.domain.comments import CommentLimits, is_reserved_name, prepare_comment
+from engage.domain.comments import (
+    CommentLimits, PreparedComment, is_reserved_name, prepare_comment)
 from engage.domain.errors import InvalidInput, NotFound
-from engage.domain.moderation.pipeline import CommentContext, Decision, run_pipeline
+from engage.domain.moderation.pipeline import (
+    CommentContext, Decision, public_status, run_pipeline)
 from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Site
+from engage.services.idempotency import RetryGuard, claim_request, settle_claims
+from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.sites import (
     article_for_write, ensure_open, find_article, get_site, validate_article_key)
+from engage.services.moderation_facts import ModerationSettings, comment_context
 from engage.services.tx import write_transaction
 
-_STATUS_BY_DECISION = {
+STATUS_BY_DECISION = {
     Decision.ACCEPT: CommentStatus.APPROVED,
     Decision.HOLD: CommentStatus.PENDING,
     Decision.SPAM: CommentStatus.SPAM,
     Decision.REJECT: CommentStatus.REJECTED,
 }
-SORTS = ("newest", "oldest")
+# Top-level comments whose published replies a thread shows (deleted: as a placeholder).
+_THREAD_HEADS = (CommentStatus.APPROVED, CommentStatus.DELETED)
 
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """The stored comment's id and status (``pending`` under pre-moderation)."""
+    """The stored comment's id and status (``pending`` under pre-moderation).
+
+    ``replayed`` is true when the request repeated an earlier one and this is the first answer
+    again (``engage.services.idempotency``).
+    """
 
     id: int
     status: CommentStatus
+    replayed: bool = False
+    public_status: str = ""
+
+    def shown(self) -> str:
+        """The status the reader is told (:func:`engage.domain.moderation.pipeline.public_status`)."""
+        return self.public_status or self.status.value
 
 
 def submit_comment(session: Session, site_slug: str, article_key: str, reader_id: str,
                    author_name: str, text: str, parent_id: int | None, network_hash: str,
                    now: datetime, limits: CommentLimits, *, honeypot: str = "",
-                   form_age_ms: int | None = None) -> SubmitResult:
+                   form_age_ms: int | None = None, retry: RetryGuard | None = None
+                   ) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
@@ -47,37 +61,71 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
 
     :param honeypot: the widget's hidden field (people leave it empty).
     :param form_age_ms: time between showing the form and sending it, if the client said.
-    :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``.
+    :param retry: an ``Idempotency-Key`` and the doubles window: a repeated request gets the
+        first answer back instead of a second comment (:func:`claim_request`).
+    :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
+        ``idempotency_key_reused``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``comments_closed``.
     """
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
     with write_transaction(session):
         site = get_site(session, site_slug)
-        if is_reserved_name(prepared.author_name, _reserved_names(session, site)):
-            raise InvalidInput("author_name_reserved", field="author_name")
         article = article_for_write(session, site, article_key, now)
-        ensure_open(article.comments_open, "comments_closed")
-        top_parent = _resolve_parent(session, article, parent_id)
-        verdict = run_pipeline(CommentContext(text=prepared.text, now=now,
-                                              premoderation=site.premoderation,
-                                              is_reply=top_parent is not None))
-        status = _STATUS_BY_DECISION[verdict.decision]
-        comment = Comment(
-            site_id=site.id, article_id=article.id, parent_id=top_parent, reader_id=reader_id,
-            author_name=prepared.author_name, body_raw=prepared.text, body_html=prepared.html,
-            sanitizer_version=prepared.sanitizer_version, status=status,
-            moderation_reasons=[r.as_json() for r in verdict.reasons],
-            network_hash=network_hash, created_at=now, updated_at=now,
-            published_at=now if status is CommentStatus.APPROVED else None)
-        session.add(comment)
-        if status is CommentStatus.APPROVED:
-            session.execute(update(Article).where(Article.id == article.id)
-                            .values(comment_count=Article.comment_count + 1,
-                                    version=Article.version + 1))
-        session.flush()
-        result = SubmitResult(comment.id, status)
+        replay, claims = claim_request(session, retry, reader_id, article.id, parent_id,
+                                       prepared.text, now)
+        if replay is not None:
+            result = SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
+        else:
+            result = _store_comment(session, site, article, reader_id, prepared, parent_id,
+                                    network_hash, now, honeypot, form_age_ms)
+            settle_claims(session, claims, result.id, result.shown())
     return result
+
+
+def _store_comment(session: Session, site: Site, article: Article, reader_id: str,
+                   prepared: PreparedComment, parent_id: int | None, network_hash: str,
+                   now: datetime, honeypot: str, form_age_ms: int | None) -> SubmitResult:
+    """Check, moderate and insert a new comment; move the published count if published."""
+    if is_reserved_name(prepared.author_name, _reserved_names(session, site)):
+        raise InvalidInput("author_name_reserved", field="author_name")
+    ensure_open(article.comments_open, "comments_closed")
+    top_parent = _resolve_parent(session, article, parent_id)
+    verdict = run_pipeline(moderation_context(
+        session, site, article, prepared.text, now, is_reply=top_parent is not None,
+        reader_id=reader_id, network_hash=network_hash, honeypot=honeypot,
+        form_age_ms=form_age_ms))
+    status = STATUS_BY_DECISION[verdict.decision]
+    comment = Comment(
+        site_id=site.id, article_id=article.id, parent_id=top_parent, reader_id=reader_id,
+        author_name=prepared.author_name, body_raw=prepared.text, body_html=prepared.html,
+        sanitizer_version=prepared.sanitizer_version, status=status,
+        moderation_reasons=[r.as_json() for r in verdict.reasons],
+        network_hash=network_hash, created_at=now, updated_at=now,
+        published_at=now if status is CommentStatus.APPROVED else None)
+    session.add(comment)
+    if status is CommentStatus.APPROVED:
+        session.execute(update(Article).where(Article.id == article.id)
+                        .values(comment_count=Article.comment_count + 1,
+                                version=Article.version + 1))
+    session.flush()
+    return SubmitResult(comment.id, status, public_status=public_status(verdict))
+
+
+def moderation_context(session: Session, site: Site, article: Article, text: str,
+                       now: datetime, *, is_reply: bool, reader_id: str, network_hash: str,
+                       honeypot: str = "", form_age_ms: int | None = None,
+                       exclude_comment: int | None = None) -> CommentContext:
+    """The facts the moderation pipeline judges a comment by — one place, so a reader's edit
+    (``engage.services.comment_edits``) is judged exactly like a new comment (gathered by
+    :func:`engage.services.moderation_facts.comment_context`).
+
+    :param exclude_comment: the edited comment, whose own old text is no duplicate of it.
+    """
+    return comment_context(session.connection(), site=site, article=article, text=text,
+                           now=now, reader_id=reader_id, network_hash=network_hash,
+                           is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
+                           settings=ModerationSettings(), exclude_comment=exclude_comment)
 
 
 def _reserved_names(session: Session, site: Site) -> list[str]:
@@ -103,35 +151,14 @@ def _resolve_parent(session: Session, article: Article, parent_id: int | None) -
     return parent.parent_id or parent.id
 
 
-def encode_cursor(sort: str, created_at: datetime, comment_id: int) -> str:
-    """Opaque keyset cursor for "load more": the sort and the last item's (created_at, id)."""
-    raw = json.dumps([sort, created_at.isoformat(), comment_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> tuple[datetime, int]:
-    """Parse a cursor made by :func:`encode_cursor` for the same sort.
-
-    :raises InvalidInput: ``cursor_invalid``.
-    """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        got_sort, stamp, comment_id = json.loads(raw)
-        when = datetime.fromisoformat(stamp)
-        if (got_sort != sort or type(comment_id) is not int or not 0 < comment_id < 2**31
-                or when.tzinfo is None):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor_invalid", field="cursor") from None
-    return when, comment_id
-
-
 @dataclass(frozen=True)
 class ThreadItem:
     """A published top-level comment with its first published replies (oldest first).
 
-    ``reply_count`` counts all its published replies; ``replies_cursor`` continues after the
-    ones included (``None`` when all are here).
+    The comment may instead be ``deleted`` by its author while it has published replies: the
+    thread then shows a placeholder in its place (no author, no text) so the replies stay
+    readable.  ``reply_count`` counts all its published replies; ``replies_cursor`` continues
+    after the ones included (``None`` when all are here).
     """
 
     comment: Comment
@@ -163,23 +190,39 @@ def _published_article(session: Session, site_slug: str, article_key: str) -> Ar
     return article
 
 
-def _keyset(query, sort: str, cursor: str | None):
-    """Apply the sort order and the "after this cursor" condition (never OFFSET)."""
-    key = tuple_(Comment.created_at, Comment.id)
-    if cursor:
-        after = tuple_(*decode_cursor(cursor, sort))
-        query = query.where(key < after if sort == "newest" else key > after)
-    if sort == "newest":
-        return query.order_by(Comment.created_at.desc(), Comment.id.desc())
-    return query.order_by(Comment.created_at, Comment.id)
+_REPLY = aliased(Comment, name="reply")
+# Built once: an alias's expressions cost more to build on every read than the query to run.
+_HAS_PUBLISHED_REPLY = exists().where(_REPLY.parent_id == Comment.id,
+                                      _REPLY.status == CommentStatus.APPROVED)
+
+
+def _top_level_page(session: Session, article_id: int, sort: str, cursor: str | None,
+                    limit: int) -> list[Comment]:
+    """Up to ``limit`` + 1 visible top-level comments after ``cursor``, in ``sort`` order.
+
+    Visible: published, or deleted with published replies (a placeholder).  Each kind is its own
+    indexed keyset select capped at the page size, merged here: the usual case, no placeholder,
+    costs one more index probe that finds nothing.
+    """
+    top = (Comment.article_id == article_id, Comment.parent_id.is_(None))
+    published = select(Comment).where(*top, Comment.status == CommentStatus.APPROVED)
+    placeholders = select(Comment).where(*top, Comment.status == CommentStatus.DELETED,
+                                         _HAS_PUBLISHED_REPLY)
+    rows, extra = (list(session.execute(apply_keyset(q, sort, cursor).limit(limit + 1))
+                        .scalars()) for q in (published, placeholders))
+    if extra:
+        rows = sorted(rows + extra, key=lambda c: sort_key(sort, c),
+                      reverse=sort != "oldest")[:limit + 1]
+    return rows
 
 
 def thread_page(session: Session, site_slug: str, article_key: str, *, sort: str = "newest",
                 cursor: str | None = None, limit: int = 20, replies_limit: int = 3) -> ThreadPage:
     """Read one page of an article's published thread with keyset pagination (never OFFSET).
 
-    Stable while comments arrive: the cursor is the last item's ``(created_at, id)``, so a new
-    comment never shifts later pages.  Each top-level comment brings at most ``replies_limit``
+    Sorts: ``newest``, ``oldest``, ``most_liked`` (:mod:`engage.services.keyset`).  Stable while
+    comments arrive: the cursor is the last item's sort key, so a new comment never shifts
+    later pages.  Each top-level comment brings at most ``replies_limit``
     replies (a window function picks them), so a page's size is bounded however busy a
     sub-thread gets; :func:`replies_page` continues.  Three queries whatever the page size.
 
@@ -192,10 +235,7 @@ def thread_page(session: Session, site_slug: str, article_key: str, *, sort: str
     article = _published_article(session, site_slug, article_key)
     if article is None:
         return ThreadPage(None, [], None)
-    query = select(Comment).where(Comment.article_id == article.id,
-                                  Comment.status == CommentStatus.APPROVED,
-                                  Comment.parent_id.is_(None))
-    rows = list(session.execute(_keyset(query, sort, cursor).limit(limit + 1)).scalars())
+    rows = _top_level_page(session, article.id, sort, cursor, limit)
     more = len(rows) > limit
     rows = rows[:limit]
     replies, counts = _first_replies(session, [c.id for c in rows], replies_limit)
@@ -204,9 +244,8 @@ def thread_page(session: Session, site_slug: str, article_key: str, *, sort: str
         shown = replies.get(c.id, [])
         rest = counts.get(c.id, 0) > len(shown)
         items.append(ThreadItem(c, shown, counts.get(c.id, 0),
-                                encode_cursor("oldest", shown[-1].created_at, shown[-1].id)
-                                if rest and shown else None))
-    next_cursor = encode_cursor(sort, rows[-1].created_at, rows[-1].id) if more else None
+                                cursor_after("oldest", shown[-1]) if rest and shown else None))
+    next_cursor = cursor_after(sort, rows[-1]) if more else None
     return ThreadPage(article, items, next_cursor)
 
 
@@ -231,7 +270,7 @@ def _first_replies(session: Session, parent_ids: list[int], per_parent: int
 
 def replies_page(session: Session, site_slug: str, article_key: str, parent_id: int, *,
                  cursor: str | None = None, limit: int = 20) -> tuple[list[Comment], str | None]:
-    """More published replies of one top-level comment, oldest first, keyset-paged.
+    """More published replies of one top-level comment (or deleted placeholder), oldest first.
 
     :returns: the replies and the cursor for the next page (``None`` at the end).
     :raises NotFound: ``site_not_found``, ``article_not_found``, ``comment_not_found``.
@@ -240,11 +279,11 @@ def replies_page(session: Session, site_slug: str, article_key: str, parent_id: 
     article = _published_article(session, site_slug, article_key)
     parent = session.get(Comment, parent_id) if 0 < parent_id < 2**31 else None
     if (article is None or parent is None or parent.article_id != article.id
-            or parent.parent_id is not None or parent.status is not CommentStatus.APPROVED):
+            or parent.parent_id is not None or parent.status not in _THREAD_HEADS):
         raise NotFound("comment_not_found")
     query = select(Comment).where(Comment.parent_id == parent_id,
                                   Comment.status == CommentStatus.APPROVED)
-    rows = list(session.execute(_keyset(query, "oldest", cursor).limit(limit + 1)).scalars())
+    rows = list(session.execute(apply_keyset(query, "oldest", cursor).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor("oldest", rows[-1].created_at, rows[-1].id) if more else None)
+    return rows, (cursor_after("oldest", rows[-1]) if more else None)

@@ -4,34 +4,67 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Connection, Float, and_, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from engage.domain.errors import InvalidInput
-from engage.domain.ratings import bayesian_average
-from engage.models import Article
-from engage.services.ratings import summary_of
-from engage.services.sites import get_site, validate_article_key
+from engage.domain.errors import InvalidInput, NotFound
+from engage.domain.ratings import RatingSummary, bayesian_average
+from engage.models import Article, Site
+from engage.services.sites import SLUG_RE, get_site, validate_article_key
 
 MAX_ARTICLES_PER_REQUEST = 100
 
 
-def article_counts(session: Session, site_slug: str, keys: list[str]) -> dict[str, dict]:
-    """Published comment count and rating summary for each requested article key.
+_SITE_T, _ARTICLE_T = Site.__table__, Article.__table__
+_BINS = [_ARTICLE_T.c[f"rating_{n}"] for n in range(1, 6)]
+# Built once (a listing page calls this on every view): the site row, outer-joined to the
+# requested articles, so one statement tells an unknown site from unknown articles.
+_COUNTS_QUERY = (
+    select(_SITE_T.c.id, _ARTICLE_T.c.key, _ARTICLE_T.c.comment_count, *_BINS)
+    .select_from(_SITE_T.outerjoin(_ARTICLE_T, and_(
+        _ARTICLE_T.c.site_id == _SITE_T.c.id,
+        _ARTICLE_T.c.key.in_(bindparam("keys", expanding=True)))))
+    .where(_SITE_T.c.slug == bindparam("slug")))
 
-    Unknown keys answer zero counts (a listing page may show articles nobody has touched).
+
+def parse_article_keys(raw: str) -> list[str]:
+    """The distinct keys of ``?articles=a,b,c`` in order.
+
     :raises InvalidInput: ``too_many_articles`` above 100 keys, ``article_key_invalid``.
-    :raises NotFound: ``site_not_found``.
     """
+    keys = list(dict.fromkeys(k for k in raw.split(",") if k))
     if len(keys) > MAX_ARTICLES_PER_REQUEST:
         raise InvalidInput("too_many_articles", field="articles", limit=MAX_ARTICLES_PER_REQUEST)
     for key in keys:
         validate_article_key(key)
-    site = get_site(session, site_slug)
-    found = {a.key: a for a in session.execute(
-        select(Article).where(Article.site_id == site.id, Article.key.in_(keys))).scalars()}
-    return {key: {"comments": found[key].comment_count if key in found else 0,
-                  "rating": summary_of(found.get(key)).as_json()} for key in keys}
+    return keys
+
+
+def article_counts_on(connection: Connection, site_slug: str, keys: list[str]) -> dict[str, dict]:
+    """Published comment count and rating summary per requested key, in one query.
+
+    Unknown keys answer zero counts (a listing page may show articles nobody has touched).
+    :param keys: from :func:`parse_article_keys`.
+    :raises NotFound: ``site_not_found``.
+    """
+    if not SLUG_RE.match(site_slug):
+        raise NotFound("site_not_found")
+    rows = connection.execute(_COUNTS_QUERY, {"slug": site_slug, "keys": keys}).all()
+    if not rows:
+        raise NotFound("site_not_found")
+    found = {row[1]: row for row in rows if row[1] is not None}
+    empty = RatingSummary().as_json()
+    return {key: ({"comments": found[key][2], "rating": RatingSummary(tuple(found[key][3:8])).as_json()}
+                  if key in found else {"comments": 0, "rating": empty}) for key in keys}
+
+
+def article_counts(session: Session, site_slug: str, keys: list[str]) -> dict[str, dict]:
+    """:func:`article_counts_on` within the session (keys validated here too).
+
+    :raises InvalidInput: see :func:`parse_article_keys`.
+    :raises NotFound: ``site_not_found``.
+    """
+    return article_counts_on(session.connection(), site_slug, parse_article_keys(",".join(keys)))
 
 
 @dataclass(frozen=True)

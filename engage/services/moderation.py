@@ -42,27 +42,35 @@ class QueueItem:
 
 
 def queue(session: Session, moderator_id: int, status: CommentStatus = CommentStatus.PENDING,
-          limit: int = 50) -> list[QueueItem]:
+          limit: int = 50, *, reported: bool = False) -> list[QueueItem]:
     """Comments in one state on the moderator's sites, oldest first.
 
     :param limit: page size (keyset paging arrives with the workspace issue).
+    :param reported: only comments that reader reports sent back to the queue (with
+        ``status=pending``: the "reported" view, awaiting a moderator).
     """
+    where = [Comment.site_id.in_(_scoped_sites(moderator_id)), Comment.status == status]
+    if reported:
+        where.append(Comment.reported_at.is_not(None))
     rows = session.execute(
         select(Comment, Article, Site)
         .join(Article, Article.id == Comment.article_id)
         .join(Site, Site.id == Comment.site_id)
-        .where(Comment.site_id.in_(_scoped_sites(moderator_id)), Comment.status == status)
-        .order_by(Comment.created_at, Comment.id).limit(limit)).all()
+        .where(*where).order_by(Comment.created_at, Comment.id).limit(limit)).all()
     return [QueueItem(c, a, s) for c, a, s in rows]
 
 
 def queue_counts(session: Session, moderator_id: int) -> dict[str, int]:
-    """Number of comments per state on the moderator's sites, every state present (0 if none)."""
+    """Number of comments per state on the moderator's sites, every state present (0 if none),
+    and ``reported``: pending comments that reader reports sent back to the queue."""
     counts = {status.value: 0 for status in CommentStatus}
+    scoped = Comment.site_id.in_(_scoped_sites(moderator_id))
     for status, n in session.execute(
-            select(Comment.status, func.count()).where(
-                Comment.site_id.in_(_scoped_sites(moderator_id))).group_by(Comment.status)):
+            select(Comment.status, func.count()).where(scoped).group_by(Comment.status)):
         counts[status.value] = n
+    counts["reported"] = session.execute(select(func.count()).select_from(Comment).where(
+        scoped, Comment.status == CommentStatus.PENDING,
+        Comment.reported_at.is_not(None))).scalar_one()
     return counts
 
 

@@ -1,20 +1,63 @@
-"""Rating use cases: vote (insert or move), withdraw, read — aggregates exact in one transaction."""
+"""Rating use cases: vote (insert or move), withdraw, read — aggregates exact in one transaction.
+
+Votes are the busiest write, so the statements are built once (Core, bound parameters) and a
+vote is four short statements: lock the article row, read the reader's old vote, upsert, and
+move the aggregate with one relative UPDATE … RETURNING.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import NotFound, TooMany
 from engage.domain.ratings import RatingSummary, validate_stars
-from engage.models import Article, Rating
-from engage.services.sites import article_for_write, ensure_open, find_article, get_site
+from engage.models import Article, Rating, Site
+from engage.services.sites import article_for_write, ensure_open, get_site, validate_article_key
 from engage.services.tx import write_transaction
 
 _BIN_COLUMNS = ("rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
+_A, _R, _S = Article.__table__, Rating.__table__, Site.__table__
+_BINS = [_A.c[c] for c in _BIN_COLUMNS]
+
+# Lock the article row (PostgreSQL FOR UPDATE; SQLite's IMMEDIATE transaction already holds the
+# database's write lock), so reading the old vote and moving the aggregate are serialised per
+# article: retries, double clicks and races never make two votes or a drifted count.
+_LOCK_ARTICLE = (select(_A.c.id, _A.c.ratings_open)
+                 .select_from(_A.join(_S, _S.c.id == _A.c.site_id))
+                 .where(_S.c.slug == bindparam("slug"), _A.c.key == bindparam("key"))
+                 .with_for_update(of=_A))
+_OLD_VOTE = select(_R.c.stars).where(_R.c.article_id == bindparam("article_id"),
+                                     _R.c.reader_id == bindparam("reader_id"))
+_NETWORK_VOTES = (select(func.count()).select_from(_R)
+                  .where(_R.c.article_id == bindparam("article_id"),
+                         _R.c.network_hash == bindparam("network_hash"),
+                         _R.c.created_at >= bindparam("since", type_=Rating.created_at.type)))
+_MOVE = (update(_A).where(_A.c.id == bindparam("article_id"))
+         .values(**{c: _A.c[c] + bindparam(f"d_{c}") for c in _BIN_COLUMNS},
+                 rating_count=_A.c.rating_count + bindparam("d_count"),
+                 rating_sum=_A.c.rating_sum + bindparam("d_sum"),
+                 version=_A.c.version + 1)
+         .returning(*_BINS))
+_CURRENT = select(*_BINS).where(_A.c.id == bindparam("article_id"))
+_WITHDRAW = delete(_R).where(_R.c.article_id == bindparam("article_id"),
+                             _R.c.reader_id == bindparam("reader_id"))
+
+
+def _upsert_statement(dialect: str):
+    """INSERT … ON CONFLICT (article_id, reader_id) DO UPDATE, for the dialect in use."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Rating)
+    return stmt.on_conflict_do_update(
+        index_elements=["article_id", "reader_id"],
+        set_={"stars": stmt.excluded.stars, "updated_at": stmt.excluded.updated_at,
+              "network_hash": stmt.excluded.network_hash})
+
+
+_UPSERT = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
 
 
 def summary_of(article: Article | None) -> RatingSummary:
@@ -32,42 +75,41 @@ class VoteResult:
     mine: int | None
 
 
-def _apply_delta(session: Session, article: Article, old: int | None, new: int | None) -> None:
-    """Move one vote between bins with one UPDATE of relative increments (no lost updates)."""
-    values: dict = {}
+def _move(conn: Connection, article_id: int, old: int | None, new: int | None) -> RatingSummary:
+    """Move one vote between bins with one relative UPDATE (no lost updates); new bins back."""
+    deltas = {f"d_{c}": 0 for c in _BIN_COLUMNS}
     if old is not None:
-        values[_BIN_COLUMNS[old - 1]] = getattr(Article, _BIN_COLUMNS[old - 1]) - 1
+        deltas[f"d_rating_{old}"] -= 1
     if new is not None:
-        column = _BIN_COLUMNS[new - 1]
-        values[column] = (values.get(column, getattr(Article, column))) + 1
-    values["rating_count"] = Article.rating_count + (int(new is not None) - int(old is not None))
-    values["rating_sum"] = Article.rating_sum + ((new or 0) - (old or 0))
-    values["version"] = Article.version + 1
-    session.execute(update(Article).where(Article.id == article.id).values(**values))
+        deltas[f"d_rating_{new}"] += 1
+    deltas["d_count"] = int(new is not None) - int(old is not None)
+    deltas["d_sum"] = (new or 0) - (old or 0)
+    return RatingSummary(tuple(conn.execute(_MOVE, {"article_id": article_id, **deltas}).one()))
 
 
-def _upsert(session: Session, article_id: int, reader_id: str, stars: int,
-            network_hash: str, now: datetime) -> None:
-    """Insert the vote, or update it in place on the (article, reader) unique key."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Rating).values(article_id=article_id, reader_id=reader_id, stars=stars,
-                                 network_hash=network_hash, created_at=now, updated_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["article_id", "reader_id"],
-        set_={"stars": stmt.excluded.stars, "updated_at": stmt.excluded.updated_at,
-              "network_hash": stmt.excluded.network_hash})
-    session.execute(stmt)
+def _locked_article(session: Session, site_slug: str, article_key: str, now: datetime,
+                    create: bool) -> tuple[int, bool] | None:
+    """``(id, ratings_open)`` of the locked article row; created on first use where allowed.
+
+    :raises NotFound: ``site_not_found``; ``article_not_found`` when ``create`` and the site
+        does not create articles on use.
+    """
+    validate_article_key(article_key)
+    row = session.connection().execute(_LOCK_ARTICLE, {"slug": site_slug,
+                                                       "key": article_key}).first()
+    if row is not None:
+        return row[0], row[1]
+    site = get_site(session, site_slug)  # raises site_not_found
+    if not create:
+        return None
+    article = article_for_write(session, site, article_key, now)
+    return article.id, article.ratings_open
 
 
 def rate_article(session: Session, site_slug: str, article_key: str, reader_id: str,
                  stars: object, network_hash: str, now: datetime,
-                 network_daily_cap: int = 0) -> VoteResult:
+                 network_daily_cap: int = 0, *, durable: bool = True) -> VoteResult:
     """Record a reader's vote, or move it if they voted before.
-
-    The article row is locked first, then the old vote is read, the vote upserted and the
-    aggregate moved by relative increments — all in one transaction, so retries, double clicks
-    and races never produce two votes or a drifted count.
 
     A *new* vote is refused once ``network_daily_cap`` distinct readers from the same hashed
     IP network have voted on this article in the last 24 hours (0 disables the cap): token
@@ -75,58 +117,55 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
     always allowed.  The cap is per article, so readers behind one carrier NAT are only
     limited when very many of them rate the same article on the same day.
 
-    :raises InvalidInput: ``stars_out_of_range``.
+    :param durable: see :func:`engage.services.tx.write_transaction` (``RATING_ASYNC_COMMIT``).
+    :raises InvalidInput: ``stars_out_of_range``, ``article_key_invalid``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``ratings_closed``.
     :raises TooMany: ``network_vote_cap``.
     """
     stars = validate_stars(stars)
-    with write_transaction(session):
-        site = get_site(session, site_slug)
-        article = article_for_write(session, site, article_key, now)
-        ensure_open(article.ratings_open, "ratings_closed")
-        old = session.execute(select(Rating.stars).where(
-            Rating.article_id == article.id, Rating.reader_id == reader_id)).scalar_one_or_none()
+    with write_transaction(session, durable=durable):
+        article_id, ratings_open = _locked_article(session, site_slug, article_key, now, True)
+        ensure_open(ratings_open, "ratings_closed")
+        conn = session.connection()
+        old = conn.execute(_OLD_VOTE, {"article_id": article_id,
+                                       "reader_id": reader_id}).scalar_one_or_none()
         if old is None and network_daily_cap:
-            _check_network_cap(session, article.id, network_hash, now, network_daily_cap)
-        _upsert(session, article.id, reader_id, stars, network_hash, now)
+            recent = conn.execute(_NETWORK_VOTES, {
+                "article_id": article_id, "network_hash": network_hash,
+                "since": now - timedelta(days=1)}).scalar_one()
+            if recent >= network_daily_cap:
+                raise TooMany("network_vote_cap", limit=network_daily_cap)
+        conn.execute(_UPSERT[conn.dialect.name], {
+            "article_id": article_id, "reader_id": reader_id, "stars": stars,
+            "network_hash": network_hash, "created_at": now, "updated_at": now})
         if old != stars:
-            _apply_delta(session, article, old, stars)
-        session.refresh(article)
-        result = VoteResult(summary_of(article), stars)
-    return result
+            summary = _move(conn, article_id, old, stars)
+        else:
+            summary = RatingSummary(tuple(conn.execute(_CURRENT, {"article_id": article_id}).one()))
+    return VoteResult(summary, stars)
 
 
-def _check_network_cap(session: Session, article_id: int, network_hash: str, now: datetime,
-                       cap: int) -> None:
-    """Raise ``TooMany`` when the network already cast ``cap`` votes on the article in 24 h."""
-    recent = session.execute(select(func.count()).select_from(Rating).where(
-        Rating.article_id == article_id, Rating.network_hash == network_hash,
-        Rating.created_at >= now - timedelta(days=1))).scalar_one()
-    if recent >= cap:
-        raise TooMany("network_vote_cap", limit=cap)
-
-
-def withdraw_rating(session: Session, site_slug: str, article_key: str, reader_id: str
-                    ) -> VoteResult:
+def withdraw_rating(session: Session, site_slug: str, article_key: str, reader_id: str,
+                    *, durable: bool = True) -> VoteResult:
     """Remove a reader's vote if any (idempotent: withdrawing twice changes nothing).
 
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     """
-    with write_transaction(session):
-        site = get_site(session, site_slug)
-        article = find_article(session, site, article_key, for_update=True)
-        if article is None:
+    with write_transaction(session, durable=durable):
+        locked = _locked_article(session, site_slug, article_key, None, False)  # type: ignore[arg-type]
+        if locked is None:
             raise NotFound("article_not_found")
-        old = session.execute(select(Rating.stars).where(
-            Rating.article_id == article.id, Rating.reader_id == reader_id)).scalar_one_or_none()
+        article_id = locked[0]
+        conn = session.connection()
+        old = conn.execute(_OLD_VOTE, {"article_id": article_id,
+                                       "reader_id": reader_id}).scalar_one_or_none()
         if old is not None:
-            session.execute(Rating.__table__.delete().where(
-                Rating.article_id == article.id, Rating.reader_id == reader_id))
-            _apply_delta(session, article, old, None)
-        session.refresh(article)
-        result = VoteResult(summary_of(article), None)
-    return result
+            conn.execute(_WITHDRAW, {"article_id": article_id, "reader_id": reader_id})
+            summary = _move(conn, article_id, old, None)
+        else:
+            summary = RatingSummary(tuple(conn.execute(_CURRENT, {"article_id": article_id}).one()))
+    return VoteResult(summary, None)
 
 
 def reader_vote(session: Session, site_slug: str, article_key: str, reader_id: str
@@ -140,4 +179,3 @@ def reader_vote(session: Session, site_slug: str, article_key: str, reader_id: s
         select(Rating.stars).join(Article, Article.id == Rating.article_id).where(
             Article.site_id == site.id, Article.key == article_key,
             Rating.reader_id == reader_id)).scalar_one_or_none()
-

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,7 @@ def ensure_open(flag: bool, code: str) -> None:
 _SITE_T, _ARTICLE_T = Site.__table__, Article.__table__
 # Built once: this runs on every public read, where building the expression cost more than
 # executing it.
-_VERSION_QUERY = (
+VERSION_QUERY = (
     select(_SITE_T.c.id, _ARTICLE_T.c.version).select_from(
         _SITE_T.outerjoin(_ARTICLE_T, and_(_ARTICLE_T.c.site_id == _SITE_T.c.id,
                                            _ARTICLE_T.c.key == bindparam("key"))))
@@ -124,9 +124,14 @@ def article_version(session: Session, site_slug: str, key: str) -> int | None:
         when the site does not exist or a name is malformed (the caller's full read then
         raises the 404 or 422).
     """
+    return article_version_on(session.connection(), site_slug, key)
+
+
+def article_version_on(connection: Connection, site_slug: str, key: str) -> int | None:
+    """:func:`article_version` on a bare connection (the WSGI fast path has no session)."""
     if not SLUG_RE.match(site_slug) or not ARTICLE_KEY_RE.match(key):
         return None
-    row = session.connection().execute(_VERSION_QUERY, {"slug": site_slug, "key": key}).first()
+    row = connection.execute(VERSION_QUERY, {"slug": site_slug, "key": key}).first()
     if row is None:
         return None
     return row[1] or 0

@@ -1,4 +1,6 @@
-/* Engage widget: enhances the server-rendered iframe page (rating, posting, replies, load more). */
+/* Engage widget: enhances the server-rendered iframe page (rating, posting, replies, sorting, load
+   more).  Reader actions on comments (like, report, edit, delete) live in widget-actions.js, which
+   uses what this file shares on window.Engage. */
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("engage-config").textContent);
@@ -6,6 +8,7 @@
   var TOKEN_KEY = "engage:reader";
   var loadedAt = performance.now();  /* form age, for the moderation pipeline's bot check */
   var memoryToken = null;
+  var Engage = window.Engage = { onComment: [] };  /* hooks run on every comment node rendered */
 
   function $(role, root) { return (root || document).querySelector('[data-role="' + role + '"]'); }
   function fill(template, key, value) { return template.replace("{" + key + "}", value); }
@@ -34,14 +37,15 @@
       .then(function (body) { storeToken(body.token); return body.token; });
   }
 
-  /* Call the API with the reader token; a refused token is replaced once. */
-  function api(method, path, body, retried) {
+  /* Call the API with the reader token (and any extra headers); a refused token is replaced once. */
+  function api(method, path, body, extra, retried) {
     return readerToken().then(function (token) {
       var init = { method: method, headers: { "X-Engage-Reader": token, "Accept": "application/json" } };
+      Object.keys(extra || {}).forEach(function (k) { init.headers[k] = extra[k]; });
       if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
       return fetch(cfg.apiBase + path, init).then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
-          if (r.status === 401 && !retried) { storeToken(null); return api(method, path, body, true); }
+          if (r.status === 401 && !retried) { storeToken(null); return api(method, path, body, extra, true); }
           if (!r.ok) { var err = new Error("api"); err.body = data; err.status = r.status; throw err; }
           return data;
         });
@@ -83,13 +87,18 @@
       $("rating-status").textContent = fill(M.ratingSaved, "n", data.mine);
     }, function (err) { $("rating-status").textContent = errorText(err); });
   });
-  if (storedToken()) {
-    api("GET", "/rating").then(function (data) { markMine(data.mine); }, function () {});
-  }
+  /* The reader's own vote comes with their likes and editable comments (widget-actions.js: GET /me). */
 
   /* ---- comments ---- */
   var form = $("comment-form");
   var parentId = null;
+  /* The last body sent and its Idempotency-Key: sending the same comment again (after a lost
+     answer) reuses both, so the server answers with the first comment instead of a second. */
+  var lastSent = null;
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + "-" + String(Math.random()).slice(2);
+  }
   function counter() {
     var textarea = document.getElementById("engage-text");
     /* Same unit as the server: code points of the NFC text. */
@@ -105,15 +114,20 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var status = $("comment-status");
-      var body = { author_name: form.elements.author_name.value, text: textarea.value,
-                   website: form.elements.website.value,
-                   elapsed_ms: Math.round(performance.now() - loadedAt) };
-      if (parentId) body.parent_id = parentId;
+      var draft = [form.elements.author_name.value, textarea.value, form.elements.website.value, parentId];
+      if (!lastSent || JSON.stringify(lastSent.draft) !== JSON.stringify(draft)) {
+        var body = { author_name: draft[0], text: draft[1], website: draft[2],
+                     elapsed_ms: Math.round(performance.now() - loadedAt) };
+        if (parentId) body.parent_id = parentId;
+        lastSent = { draft: draft, body: body, key: newKey() };
+      }
       var button = form.querySelector('button[type="submit"]');
       button.disabled = true;
-      api("POST", "/comments", body).then(function (data) {
+      api("POST", "/comments", lastSent.body, { "Idempotency-Key": lastSent.key }).then(function (data) {
+        lastSent = null;
         textarea.value = ""; counter(); setReply(null);
         status.textContent = data.status === "approved" ? M.published : M.pending;
+        if (Engage.loadState) Engage.loadState();
         if (data.status === "approved") reloadThread();
       }, function (err) {
         status.textContent = errorText(err);  /* the typed text stays in the form */
@@ -136,25 +150,50 @@
     if (more) loadMoreReplies(more);
   });
 
-  function commentNode(c) {
-    var li = document.createElement("li");
-    li.className = "engage-comment" + (c.parent_id ? " engage-reply" : "");
-    li.setAttribute("data-id", c.id);
+  function linkButton(role, id, label) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "engage-link"; b.textContent = label;
+    b.setAttribute("data-role", role); b.setAttribute("data-id", id);
+    return b;
+  }
+  function commentBody(c) {
     var art = document.createElement("article"); art.className = "engage-comment-body";
+    if (c.deleted) {  /* a deleted comment kept as a placeholder above its replies */
+      var gone = document.createElement("p"); gone.className = "engage-deleted"; gone.textContent = M.deleted;
+      art.appendChild(gone);
+      return art;
+    }
     var header = document.createElement("header");
     var author = document.createElement("bdi"); author.className = "engage-author"; author.textContent = c.author_name;
     var time = document.createElement("time"); time.dateTime = c.created_at; time.textContent = formatTime(c.created_at);
     header.appendChild(author); header.appendChild(document.createTextNode(" ")); header.appendChild(time);
+    if (c.edited) {
+      var edited = document.createElement("span"); edited.className = "engage-edited"; edited.textContent = M.edited;
+      header.appendChild(document.createTextNode(" ")); header.appendChild(edited);
+    }
     var text = document.createElement("div"); text.className = "engage-text";
     text.innerHTML = c.html;  /* sanitized by the server (allowlist p, br, a) */
-    art.appendChild(header); art.appendChild(text);
+    var actions = document.createElement("div"); actions.className = "engage-actions"; actions.setAttribute("data-role", "actions");
+    var like = linkButton("like", c.id, M.like + " ");
+    like.classList.add("engage-like"); like.setAttribute("aria-pressed", "false");
+    var count = document.createElement("span"); count.className = "engage-like-count";
+    count.setAttribute("data-role", "like-count"); count.textContent = String(c.like_count || 0);
+    like.appendChild(count); actions.appendChild(like);
     if (!c.parent_id) {
-      var reply = document.createElement("button");
-      reply.type = "button"; reply.className = "engage-link"; reply.textContent = M.reply;
-      reply.setAttribute("data-role", "reply"); reply.setAttribute("data-id", c.id); reply.setAttribute("data-name", c.author_name);
-      art.appendChild(reply);
+      var reply = linkButton("reply", c.id, M.reply); reply.setAttribute("data-name", c.author_name);
+      actions.appendChild(reply);
     }
-    li.appendChild(art);
+    var report = linkButton("report", c.id, M.report); report.setAttribute("aria-expanded", "false");
+    actions.appendChild(report);
+    art.appendChild(header); art.appendChild(text); art.appendChild(actions);
+    return art;
+  }
+  function commentNode(c) {
+    var li = document.createElement("li");
+    li.className = "engage-comment" + (c.parent_id ? " engage-reply" : "");
+    li.setAttribute("data-id", c.id);
+    li.appendChild(commentBody(c));
+    Engage.onComment.forEach(function (hook) { hook(li); });
     if (!c.parent_id) {
       var ol = document.createElement("ol"); ol.className = "engage-replies";
       (c.replies || []).forEach(function (r) { ol.appendChild(commentNode(r)); });
@@ -209,7 +248,8 @@
     } else if (more) { more.hidden = true; }
   }
   function reloadThread() {
-    fetch(cfg.apiBase, { headers: { "Accept": "application/json" }, cache: "no-cache" }).then(function (r) { return r.json(); })
+    fetch(cfg.apiBase + "?sort=" + encodeURIComponent(cfg.sort), { headers: { "Accept": "application/json" }, cache: "no-cache" })
+      .then(function (r) { return r.json(); })
       .then(function (data) {
         render(data.comments, data.next_cursor, false);
         $("comment-count").textContent = String(data.comment_count);
@@ -218,13 +258,26 @@
   }
   function loadMore() {
     var more = $("more");
-    fetch(cfg.apiBase + "/comments?cursor=" + encodeURIComponent(more.getAttribute("data-cursor")),
+    fetch(cfg.apiBase + "/comments?sort=" + encodeURIComponent(cfg.sort) + "&cursor=" + encodeURIComponent(more.getAttribute("data-cursor")),
       { headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (data) { render(data.comments, data.next_cursor, true); });
   }
   var moreButton = $("more");
   if (moreButton) moreButton.addEventListener("click", loadMore);
+
+  /* ---- sorting: the form works without JavaScript (GET ?sort=); with it, the thread reloads in place ---- */
+  var sortForm = $("sort-form");
+  if (sortForm) {
+    $("sort-submit").hidden = true;
+    $("sort").addEventListener("change", function () { cfg.sort = $("sort").value; reloadThread(); });
+    sortForm.addEventListener("submit", function (event) { event.preventDefault(); cfg.sort = $("sort").value; reloadThread(); });
+  }
+
+  /* ---- shared with widget-actions.js ---- */
+  Engage.cfg = cfg; Engage.M = M; Engage.api = api; Engage.$ = $; Engage.fill = fill;
+  Engage.errorText = errorText; Engage.markMine = markMine; Engage.reloadThread = reloadThread;
+  Engage.hasToken = function () { return Boolean(storedToken()); };
 
   /* ---- size: tell the embedding page our height ---- */
   function postHeight() {

@@ -11,6 +11,26 @@ BASE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
             "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
 
 
+def request_id_from(given: str | None) -> str:
+    """The caller's ``X-Request-Id`` when it is a sane token, else a fresh random one."""
+    return given if given and _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+
+def security_headers(request_id: str, frame_ancestors: str = "'none'") -> list[tuple[str, str]]:
+    """The headers every Engage response carries (also used by the WSGI fast path).
+
+    :param frame_ancestors: CSP ``frame-ancestors`` sources; ``'none'`` also sends
+        ``X-Frame-Options: DENY`` for old browsers.
+    """
+    headers = [("Content-Security-Policy", f"{BASE_CSP}; frame-ancestors {frame_ancestors}"),
+               ("X-Content-Type-Options", "nosniff"),
+               ("Referrer-Policy", "strict-origin-when-cross-origin"),
+               ("X-Request-Id", request_id)]
+    if frame_ancestors == "'none'":
+        headers.append(("X-Frame-Options", "DENY"))
+    return headers
+
+
 def register_security(app: Flask) -> None:
     """Give each request an id and each response its security headers.
 
@@ -20,17 +40,14 @@ def register_security(app: Flask) -> None:
 
     @app.before_request
     def _request_id():
-        given = request.headers.get("X-Request-Id", "")
-        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+        g.request_id = request_id_from(request.headers.get("X-Request-Id"))
 
     @app.after_request
     def _headers(response):
-        ancestors = g.get("frame_ancestors") or "'none'"
-        response.headers.setdefault("Content-Security-Policy",
-                                    f"{BASE_CSP}; frame-ancestors {ancestors}")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if ancestors == "'none'":
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        for name, value in security_headers(g.get("request_id", ""),
+                                            g.get("frame_ancestors") or "'none'"):
+            if name == "X-Request-Id":
+                response.headers[name] = value
+            else:
+                response.headers.setdefault(name, value)
         return response

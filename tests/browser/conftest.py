@@ -66,6 +66,7 @@ class EngageServer:
     username: str
     password: str
     log_path: Path
+    database_url: str
 
     @property
     def host(self) -> str:
@@ -157,7 +158,8 @@ def engage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngageSe
         _wait_healthy(f"{base_url}/healthz", proc, log_path)
         yield EngageServer(base_url=base_url, port=port,
                            username=user_match.group(1) if user_match else "demo",
-                           password=pass_match.group(1), log_path=log_path)
+                           password=pass_match.group(1), log_path=log_path,
+                           database_url=env["ENGAGE_DATABASE_URL"])
     finally:
         proc.terminate()
         try:

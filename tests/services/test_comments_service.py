@@ -1,4 +1,5 @@
 """Comment use cases: submission under pre/post-moderation, replies, keyset paging."""
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,13 @@ from engage.services import comments
 LIMITS = CommentLimits(max_chars=200)
 
 
-def submit(ctx, site, now, text="Bài viết hay", parent=None, article="a1", reader="r1"):
+_texts = itertools.count()
+
+
+def submit(ctx, site, now, text=None, parent=None, article="a1", reader="r1"):
+    """Submit a comment; each default text is distinct (the same text twice from one reader
+    is a duplicate: the pipeline would mark it spam)."""
+    text = text if text is not None else f"Bài viết hay, ý kiến số {next(_texts)}"
     return comments.submit_comment(ctx, site, article, reader, "Độc giả", text, parent, "net",
                                    now, LIMITS)
 

@@ -8,21 +8,18 @@ never matches inside "người", "nguồn" or "Nguyễn". Banned terms are match
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engage.domain.moderation.entries import parse_variants, spellings, term_keys
 from engage.domain.moderation.vietnamese import Token, join_letters, split_letter_runs, tokenize
 
 # Bumped whenever key computation changes, so a cached matcher is never reused across versions.
 MATCHING_VERSION = "1"
 
-# A term of up to this many syllables also matches with any of its syllables written together
-# ("con mẹ" → "conmẹ"): 2^(n-1) spellings. Longer terms match split or fully joined only.
-_MAX_JOIN_VARIANTS_SYLLABLES = 4
-
-# At most this many spellings of one entry are compiled from syllable variants.
-_MAX_SPELLINGS = 64
+# Syllable keys remembered per trie for one-syllable wildcard entries (cleared when full).
+_WILD_MEMO_SIZE = 50_000
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +54,10 @@ class _Trie:
     def __init__(self) -> None:
         self.root = _Node()
         self.size = 0
+        # Whether a one-syllable wildcard entry ("địt*") exists, and what each syllable key seen
+        # so far matched among them: syllables repeat, so the prefix test runs once per key.
+        self._root_wild = False
+        self._wild_memo: dict[str, str | None] = {}
 
     def add(self, keys: list[str], term: str, wildcard: bool) -> None:
         """Insert a term; with ``wildcard`` its last key is a prefix of the last syllable."""
@@ -66,103 +67,77 @@ class _Trie:
         if wildcard:
             last = keys[-1]
             node.wild.setdefault(len(last), {}).setdefault(last, term)
+            if node is self.root:
+                self._root_wild = True
+                self._wild_memo.clear()
         elif node.term is None:
             node.term = term
         self.size += 1
 
-    def longest(self, keys: list[str], start: int) -> tuple[int, str] | None:
-        """The longest term starting at ``keys[start]``: ``(index of its last key, term)``.
-
-        Work is bounded by the longest term, so scanning a text is linear in its length.
-        """
-        node, best = self.root, None
-        for index in range(start, len(keys)):
-            key = keys[index]
-            for length, prefixes in node.wild.items():
-                term = prefixes.get(key[:length]) if len(key) >= length else None
-                if term is not None:
-                    best = (index, term)
-            node = node.children.get(key)
-            if node is None:
-                break
-            if node.term is not None:
-                best = (index, node.term)
-        return best
-
-
-def _join_variants(keys: list[str]) -> Iterable[list[str]]:
-    """The spellings of a multi-syllable term with some syllables written together."""
-    if len(keys) <= _MAX_JOIN_VARIANTS_SYLLABLES:
-        for glue in itertools.product((False, True), repeat=len(keys) - 1):
-            merged = [keys[0]]
-            for key, join in zip(keys[1:], glue):
-                if join:
-                    merged[-1] += key
-                else:
-                    merged.append(key)
-            yield merged
-    else:
-        yield keys
-        yield ["".join(keys)]
-
-
-def term_keys(entry: str) -> tuple[list[Token], bool] | None:
-    """Parse a list entry into its syllable tokens and wildcard flag.
-
-    Syllables are separated by spaces or punctuation, exactly as in a comment; a trailing
-    ``*`` makes the last syllable a prefix. Entries that normalise to a single letter ("đ'",
-    "b`") are refused (issue 5: they would match initials and abbreviations).
-
-    :returns: ``None`` for an entry that cannot be used.
-    """
-    entry = entry.strip()
-    wildcard = entry.endswith("*")
-    tokens = tokenize(entry.rstrip("*"))
-    if not tokens or sum(len(t.exact) for t in tokens) < 2:
+    @staticmethod
+    def _wild_term(node: _Node, key: str) -> str | None:
+        """The longest wildcard prefix of ``node`` that ``key`` starts with, as its term."""
+        for length in sorted(node.wild, reverse=True):
+            term = node.wild[length].get(key[:length])
+            if term is not None:
+                return term
         return None
-    return tokens, wildcard
 
+    def scan(self, keys: list[str]) -> list[tuple[int, int, str]]:
+        """The longest term starting at each key: ``(first index, last index, term)``.
 
-def parse_variants(lines: Iterable[str]) -> dict[str, tuple[Token, ...]]:
-    """Index groups of interchangeable syllable spellings by each member's exact key.
-
-    :param lines: one group per string, spellings separated by spaces ("lồn loz lol lone").
-    """
-    index: dict[str, tuple[Token, ...]] = {}
-    for line in lines:
-        group = tuple(t for t in tokenize(line))
-        for token in group:
-            index[token.exact] = group
-    return index
-
-
-def _spellings(tokens: list[Token], variants: dict[str, tuple[Token, ...]],
-               folded: bool) -> Iterable[list[str]]:
-    """The keys of an entry with each syllable replaced by its variant spellings.
-
-    Only entries of two or more syllables are expanded: the other syllables give the context
-    that makes "lol" in "xạo lol" unambiguous, while "lol" alone is a laugh.
-    """
-    if len(tokens) < 2:
-        options = [[t] for t in tokens]
-    else:
-        options = [list(variants.get(t.exact, (t,))) for t in tokens]
-    seen = set()
-    for combo in itertools.islice(itertools.product(*options), _MAX_SPELLINGS):
-        keys = tuple(t.folded if folded else t.exact for t in combo)
-        if keys not in seen:
-            seen.add(keys)
-            yield list(keys)
+        One dict lookup per key rules out the keys that start no term; from the others the
+        walk is bounded by the longest term, so a scan is linear in the length of the text.
+        """
+        root, found = self.root, []
+        wild_hits: dict[int, str] = {}
+        if self._root_wild:  # one-syllable entries ending in "*"
+            memo = self._wild_memo
+            for i, key in enumerate(keys):
+                term = memo.get(key, _UNSEEN)
+                if term is _UNSEEN:
+                    term = self._wild_term(root, key)
+                    if len(memo) >= _WILD_MEMO_SIZE:
+                        memo.clear()
+                    memo[key] = term
+                if term is not None:
+                    wild_hits[i] = term
+        children = root.children
+        starts = [i for i, key in enumerate(keys) if key in children]
+        for i in starts:
+            node = children[keys[i]]
+            best = (i, node.term) if node.term is not None else None
+            for j in range(i + 1, len(keys)):
+                key = keys[j]
+                if node.wild:  # only inside phrases that end in a wildcard
+                    term = self._wild_term(node, key)
+                    if term is not None:
+                        best = (j, term)
+                node = node.children.get(key)
+                if node is None:
+                    break
+                if node.term is not None:
+                    best = (j, node.term)
+            if best is None and i in wild_hits:
+                best = (i, wild_hits[i])
+            if best is not None:
+                found.append((i, best[0], best[1]))
+        if wild_hits:
+            walked = set(starts)
+            found.extend((i, i, term) for i, term in wild_hits.items() if i not in walked)
+        return found
 
 
 class WordMatcher:
     """Banned and suspect terms compiled once; find them in any number of texts.
 
     Build with :meth:`compile` (or :func:`engage.domain.moderation.wordlists.compile_wordlists`
-    which caches by list content). Thread-safe: scanning only reads the tries.
+    which caches by list content). Safe to share between threads: a scan reads the tries and
+    only writes two caches (the last text's tokens, the wildcard memo) with single, atomic
+    assignments.
 
     :param version: identifies the lists and the matching rules the matcher was built from.
-    :param refused: entries that were left out (see :func:`term_keys`).
+    :param refused: entries that were left out (see :func:`.entries.term_keys`).
     """
 
     def __init__(self, tries: dict[str, _Trie], version: str, refused: tuple[str, ...]) -> None:
@@ -181,7 +156,7 @@ class WordMatcher:
             ``=term`` is matched with its accents, for words whose folded form is an ordinary
             word ("=lồn" must not hold every "lớn").
         :param variants: groups of syllable spellings readers use for one another inside
-            phrases, one group per string (see :func:`parse_variants`).
+            phrases, one group per string (see :func:`.entries.parse_variants`).
         """
         variants = tuple(variants)
         index = parse_variants(variants)
@@ -201,9 +176,8 @@ class WordMatcher:
                     refused.append(entry)
                     continue
                 trie = tries["banned" if tier == "banned" else "exact" if exact else "folded"]
-                for keys in _spellings(parsed[0], index, folded=not exact):
-                    for joined in _join_variants(keys):
-                        trie.add(joined, entry, parsed[1])
+                for keys in spellings(parsed[0], index, folded=not exact):
+                    trie.add(keys, entry, parsed[1])
         return cls(tries, digest.hexdigest()[:16], tuple(refused))
 
     @property
@@ -212,7 +186,8 @@ class WordMatcher:
         return {name: trie.size for name, trie in self._tries.items()}
 
     def _streams(self, text: str) -> list[list[Token]]:
-        """The token stream of ``text``, plus one per run of split letters rejoined.
+        """The token stream of ``text``, and when letters are spelt out one by one ("đ.ị.t
+        m.ẹ"), a second stream with every such run rejoined into a word.
 
         The last text is remembered: the banned and suspect checks scan the same comment.
         """
@@ -221,29 +196,32 @@ class WordMatcher:
             return last[1]
         tokens = tokenize(text)
         streams = [tokens]
-        for first, final in split_letter_runs(text, tokens):
-            joined = join_letters(tokens[first:final + 1])
-            streams.append(tokens[:first] + [joined] + tokens[final + 1:])
+        runs = split_letter_runs(text, tokens)
+        if runs:
+            joined, done = [], 0
+            for first, final in runs:
+                joined += tokens[done:first]
+                joined.append(join_letters(tokens[first:final + 1]))
+                done = final + 1
+            streams.append(joined + tokens[done:])
         self._last = (text, streams)
         return streams
 
     def _find(self, names: tuple[str, ...], text: str) -> list[Match]:
-        """Longest matches of the named tries, each scanned left to right without overlap."""
+        """The longest match of the named tries at every token, in text order."""
         found: set[Match] = set()
         for tokens in self._streams(text):
+            exact = folded = None
             for name in names:
                 trie = self._tries[name]
                 if not trie.size:
                     continue
-                keys = [t.folded for t in tokens] if name == "folded" else [t.exact for t in tokens]
-                index = 0
-                while index < len(keys):
-                    hit = trie.longest(keys, index)
-                    if hit is None:
-                        index += 1
-                        continue
-                    found.add(Match(tokens[index].start, tokens[hit[0]].end, hit[1]))
-                    index = hit[0] + 1
+                if name == "folded":
+                    keys = folded = folded or [t.folded for t in tokens]
+                else:
+                    keys = exact = exact or [t.exact for t in tokens]
+                for first, last, term in trie.scan(keys):
+                    found.add(Match(tokens[first].start, tokens[last].end, term))
         return sorted(found, key=lambda m: (m.start, m.end, m.term))
 
     def banned(self, text: str) -> list[Match]:

@@ -1,66 +1,46 @@
-"""The moderation pipeline: ordered checks over plain facts, each returning a reason or nothing."""
+"""The moderation pipeline: ordered checks over plain facts, each returning a reason or nothing.
+
+The names callers need live here: the facts and outcomes (from :mod:`.context`), the checks in
+the order of DESIGN.md §7 (from :mod:`.checks`) and :func:`run_pipeline`, which combines them.
+"""
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
+
+from engage.domain.moderation import reasons as codes
+from engage.domain.moderation.checks import DEFAULT_CHECKS, TEXT_CHECKS, check_premoderation
+from engage.domain.moderation.context import (
+    BanInfo,
+    Check,
+    CommentContext,
+    Decision,
+    Reason,
+    Verdict,
+)
+
+__all__ = [
+    "DEFAULT_CHECKS", "TEXT_CHECKS", "BanInfo", "Check", "CommentContext", "Decision", "Reason",
+    "Verdict", "check_premoderation", "public_status", "run_pipeline",
+]
 
 
-class Decision(enum.IntEnum):
-    """A check's outcome, ordered by severity: the pipeline keeps the most severe one."""
-
-    ACCEPT = 0   # publish now (post-moderation)
-    HOLD = 1     # put in the moderation queue (pending)
-    SPAM = 2     # store as spam, never shown
-    REJECT = 3   # store as rejected, never shown
+# Decided silently: telling a banned reader or a bot "rejected"/"spam" would be an oracle.
+_SILENT_CODES = frozenset({codes.READER_BANNED, codes.HONEYPOT, codes.DUPLICATE})
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a check decided what it did.
+def public_status(verdict: Verdict) -> str:
+    """What the submitting reader is told: ``approved``, ``pending`` or ``rejected``.
 
-    :param code: stable code shown to moderators (translated by the web layer).
-    :param spans: ``(start, end)`` character offsets into the comment text that triggered it.
+    Spam and every decision driven by a ban, the honeypot or a duplicate answer ``pending``,
+    the same shape as an ordinary held comment, so bans and bot checks cannot be probed; a
+    rejection for banned words says ``rejected`` so an honest reader can rephrase.
     """
-
-    code: str
-    decision: Decision
-    spans: tuple[tuple[int, int], ...] = ()
-
-    def as_json(self) -> dict:
-        """Storable form: ``{"code", "decision", "spans"}``."""
-        return {"code": self.code, "decision": self.decision.name.lower(),
-                "spans": [list(s) for s in self.spans]}
-
-
-@dataclass(frozen=True)
-class CommentContext:
-    """Plain facts a check may use; gathered by the service, never fetched by a check."""
-
-    text: str
-    now: datetime
-    premoderation: bool = True
-    is_reply: bool = False
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The pipeline's result: the most severe decision and every reason that contributed."""
-
-    decision: Decision
-    reasons: tuple[Reason, ...] = field(default_factory=tuple)
-
-
-Check = Callable[[CommentContext], Reason | None]
-
-
-def check_premoderation(ctx: CommentContext) -> Reason | None:
-    """Hold every comment when the site or article is pre-moderated (DESIGN.md §7, last step)."""
-    return Reason("premoderation", Decision.HOLD) if ctx.premoderation else None
-
-
-DEFAULT_CHECKS: tuple[Check, ...] = (check_premoderation,)
+    if verdict.decision is Decision.ACCEPT:
+        return "approved"
+    if verdict.decision is Decision.REJECT and not any(
+            r.code in _SILENT_CODES for r in verdict.reasons):
+        return "rejected"
+    return "pending"
 
 
 def run_pipeline(ctx: CommentContext, checks: Sequence[Check] = DEFAULT_CHECKS) -> Verdict:
@@ -68,6 +48,10 @@ def run_pipeline(ctx: CommentContext, checks: Sequence[Check] = DEFAULT_CHECKS) 
 
     All checks run (a moderator sees every reason, not just the first); the verdict's decision
     is the most severe one, ACCEPT when no check objects.
+
+    :param ctx: the facts about the comment.
+    :param checks: defaults to :data:`DEFAULT_CHECKS`, the order of DESIGN.md §7;
+        :data:`TEXT_CHECKS` runs only the checks that read the text (``engage eval-moderation``).
     """
     reasons = tuple(r for r in (check(ctx) for check in checks) if r is not None)
     decision = max((r.decision for r in reasons), default=Decision.ACCEPT)

@@ -21,8 +21,9 @@ BANNED_FILE = "banned.txt"
 SUSPECT_FILE = "suspect.txt"
 VARIANTS_FILE = "variants.txt"
 
-# Compiled matchers kept per process: the defaults plus one per site whose lists differ.
-_CACHE_SIZE = 256
+# Compiled matchers kept per process: the defaults plus one per site whose lists differ (a
+# 2,000-term matcher takes a few MB).
+_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)

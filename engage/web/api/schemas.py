@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +35,20 @@ class CommentBody(StrictBody):
     # and milliseconds between the form's display and its submission.
     website: str = Field(default="", max_length=500)
     elapsed_ms: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class EditBody(StrictBody):
+    """``PATCH …/comments/{id}``: the new text (limits checked after normalisation, as above)."""
+
+    text: str = Field(max_length=50_000)
+
+
+class ReportBody(StrictBody):
+    """``POST …/comments/{id}/reports``: a reason from the fixed list and an optional note
+    (at most 500 characters after normalisation; this bound only caps absurd input)."""
+
+    reason: Literal["spam", "offensive", "off_topic", "misinformation", "other"]
+    note: str = Field(default="", max_length=5_000)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:

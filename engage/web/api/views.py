@@ -9,10 +9,13 @@ from flask import Blueprint, current_app, jsonify, request
 
 from engage.domain.comments import CommentLimits
 from engage.extensions import csrf, db, limiter
+from engage.models import CommentStatus
 from engage.models.types import utcnow
 from engage.domain.errors import InvalidInput
 from engage.domain.structured_data import aggregate_rating_jsonld
 from engage.services import comments, listing, ratings, readers, sites
+from engage.web.api.params import parse_page_args
+from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
 from engage.web.api.schemas import CommentBody, RatingBody, parse_body
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
@@ -45,9 +48,19 @@ def iso(value) -> str:
 
 
 def comment_json(comment) -> dict:
-    """A published comment as the API shows it: sanitized HTML only, never the raw text."""
+    """A published comment as the API shows it: sanitized HTML only, never the raw text.
+
+    A top-level comment its author deleted is shown only as a placeholder above its published
+    replies: ``deleted`` true, no author, no text, no likes.
+    """
+    if comment.status is CommentStatus.DELETED:
+        return {"id": comment.id, "author_name": None, "html": None, "deleted": True,
+                "created_at": iso(comment.created_at), "parent_id": comment.parent_id,
+                "like_count": 0, "edited": False}
     return {"id": comment.id, "author_name": comment.author_name, "html": comment.body_html,
-            "created_at": iso(comment.created_at), "parent_id": comment.parent_id}
+            "deleted": False, "created_at": iso(comment.created_at),
+            "parent_id": comment.parent_id, "like_count": comment.like_count,
+            "edited": comment.edited_at is not None}
 
 
 def item_json(item) -> dict:
@@ -57,20 +70,17 @@ def item_json(item) -> dict:
 
 
 def page_args() -> dict:
-    """``sort``, ``cursor`` and ``limit`` from the query string (limit capped at the maximum).
-
-    :raises InvalidInput: ``limit_invalid`` unless the limit is a positive ASCII integer.
-    """
+    """``sort``, ``cursor`` and ``limit`` from the query string (see ``parse_page_args``)."""
     cfg = current_app.config
-    raw = request.args.get("limit")
-    if raw is None:
-        limit = cfg["COMMENTS_PAGE_SIZE"]
-    elif raw.isascii() and raw.isdigit() and int(raw) > 0:
-        limit = min(int(raw), cfg["COMMENTS_PAGE_SIZE_MAX"])
-    else:
-        raise InvalidInput("limit_invalid", field="limit")
-    return {"sort": request.args.get("sort", "newest"), "cursor": request.args.get("cursor"),
-            "limit": limit}
+    return parse_page_args(request.args.get, cfg["COMMENTS_PAGE_SIZE"],
+                           cfg["COMMENTS_PAGE_SIZE_MAX"])
+
+
+def article_etag(site: str, article: str, version: int, args: dict) -> str:
+    """The ETag of an article read: its version and the page arguments (shared with the fast
+    path, which must produce the same validator)."""
+    return etag_for("article", site, article, version, args["sort"], args["cursor"],
+                    args["limit"])
 
 
 @bp.post("/readers")
@@ -92,7 +102,7 @@ def get_article(site: str, article: str):
     """
     args = page_args()
     version = sites.article_version(db.session, site, article)
-    etag = etag_for("article", site, article, version, *args.values()) if version is not None else None
+    etag = article_etag(site, article, version, args) if version is not None else None
     if etag:
         unchanged = not_modified(etag)
         if unchanged is not None:
@@ -144,9 +154,10 @@ def put_rating(site: str, article: str):
     """Vote or change one's vote."""
     reader = reader_id()
     body = parse_body(RatingBody)
+    cfg = current_app.config
     result = ratings.rate_article(db.session, site, article, reader, body.stars,
-                                  network_hash(), utcnow(),
-                                  current_app.config["RATING_NETWORK_DAILY_CAP"])
+                                  network_hash(), utcnow(), cfg["RATING_NETWORK_DAILY_CAP"],
+                                  durable=not cfg["RATING_ASYNC_COMMIT"])
     return jsonify({"rating": result.summary.as_json(), "mine": result.mine})
 
 
@@ -155,7 +166,8 @@ def put_rating(site: str, article: str):
                deduct_when=accepted)
 def delete_rating(site: str, article: str):
     """Withdraw one's vote."""
-    result = ratings.withdraw_rating(db.session, site, article, reader_id())
+    result = ratings.withdraw_rating(db.session, site, article, reader_id(),
+                                     durable=not current_app.config["RATING_ASYNC_COMMIT"])
     return jsonify({"rating": result.summary.as_json(), "mine": None})
 
 
@@ -170,26 +182,37 @@ def get_my_rating(site: str, article: str):
 
 @bp.post("/sites/<site>/articles/<article>/comments")
 @limiter.limit(_limit("LIMIT_COMMENT_POSTS"), key_func=reader_or_network_key,
-               deduct_when=accepted)
+               deduct_when=first_answers)
 def post_comment(site: str, article: str):
-    """Submit a comment; 201 with its id and status (``pending`` under pre-moderation)."""
+    """Submit a comment; 201 with its id and status (``pending`` under pre-moderation).
+
+    A retry (same ``Idempotency-Key`` and body) or a double (same text within a minute) gets
+    the first answer again, marked ``Idempotent-Replayed: true``.
+    """
     reader = reader_id()
     body = parse_body(CommentBody)
     result = comments.submit_comment(db.session, site, article, reader, body.author_name,
                                      body.text, body.parent_id, network_hash(), utcnow(),
                                      comment_limits(), honeypot=body.website,
-                                     form_age_ms=body.elapsed_ms)
-    return jsonify({"id": result.id, "status": result.status.value}), 201
+                                     form_age_ms=body.elapsed_ms,
+                                     retry=retry_guard(body, site, article))
+    headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
+    return jsonify({"id": result.id, "status": result.shown()}), 201, headers
 
 
 @bp.get("/sites/<site>/counts")
 def get_counts(site: str):
     """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100)."""
-    keys = [k for k in request.args.get("articles", "").split(",") if k]
-    counts = listing.article_counts(db.session, site, list(dict.fromkeys(keys)))
-    response = public_cache_headers(jsonify({"articles": counts}))
-    response.add_etag()
-    return response.make_conditional(request)
+    keys = listing.parse_article_keys(request.args.get("articles", ""))
+    body = counts_body(listing.article_counts_on(db.session.connection(), site, keys))
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag_for("counts", body))
+    return public_cache_headers(response).make_conditional(request)
+
+
+def counts_body(counts: dict) -> bytes:
+    """The counts response body (shared with the fast path, so both give the same ETag)."""
+    return json.dumps({"articles": counts}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def int_arg(name: str, default: int) -> int:

@@ -1,7 +1,7 @@
 """Widget views: the iframe page (readable without JavaScript) and the embed script."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, send_from_directory
+from flask import Blueprint, current_app, g, render_template, request, send_from_directory
 
 from flask_babel import gettext as _
 
@@ -36,11 +36,13 @@ def article_widget(site: str, article: str):
     validate_article_key(article)
     g.site_locale, g.site_timezone = site_row.locale, site_row.timezone
     g.frame_ancestors = " ".join(["'self'", *site_row.allowed_origins])
-    page = comments.thread_page(db.session, site, article,
+    sort = request.args.get("sort", "newest")
+    sort = sort if sort in comments.SORTS else "newest"  # a page, not an API: no 422 here
+    page = comments.thread_page(db.session, site, article, sort=sort,
                                 limit=current_app.config["COMMENTS_PAGE_SIZE"])
     summary = ratings.summary_of(page.article)
     return render_template(
         "widget/article.html", site=site_row, article_key=article, article=page.article,
         summary=summary, average_text=display_average(summary.average), page=page,
-        fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"],
+        fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"], sort=sort,
         name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"])

@@ -1,0 +1,176 @@
+"""A WSGI fast path for the hottest public read: article data that has not changed.
+
+Every page view of every article asks for ``GET /api/v1/sites/{site}/articles/{article}``.
+Its answer changes only when the article's ``version`` does (every write that changes it bumps
+the version in the same transaction), so this layer, in front of Flask, looks the version up
+with one indexed query and answers a conditional GET with 304, or a repeat GET from the
+per-process body cache, without building a Flask request at all.  Anything else — a first
+read, a bad parameter, an unknown site, a database error — falls through to the Flask view,
+which is the single source of the body, the errors and the cache entries.
+"""
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+from collections.abc import Callable, Iterable
+from urllib.parse import parse_qs
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from engage.domain.errors import EngageError
+from engage.extensions import db
+from engage.services.listing import article_counts_on, parse_article_keys
+from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, VERSION_QUERY
+from engage.web.api.params import parse_page_args
+from engage.web.api.views import article_etag, counts_body
+from engage.web.cache import etag_for
+
+Answer = tuple[str, list[tuple[str, str]], bytes]
+from engage.web.security import request_id_from, security_headers
+
+_ARTICLE_PATH = re.compile(r"^/api/v1/sites/([^/]{1,64})/articles/([^/]{1,200})$")
+_COUNTS_PATH = re.compile(r"^/api/v1/sites/([^/]{1,64})/counts$")
+
+
+class PublicReadFastPath:
+    """WSGI middleware: answers unchanged article reads (304, or 200 from the body cache)."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._engine = None
+        self._local = threading.local()
+        self._pinned: list = []
+        self._pinned_lock = threading.Lock()
+        atexit.register(self.close)
+        self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            path = environ.get("PATH_INFO", "")
+            answer = None
+            if match := _ARTICLE_PATH.match(path):
+                answer = self._article(environ, match.group(1), match.group(2))
+            elif match := _COUNTS_PATH.match(path):
+                answer = self._counts(environ, match.group(1))
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _article(self, environ: dict, site: str, article: str) -> Answer | None:
+        """Article data by version: 304, or 200 from the cache, or ``None`` (ask Flask)."""
+        cfg = self.app.config
+        query = _query(environ)
+        try:
+            args = parse_page_args(query, cfg["COMMENTS_PAGE_SIZE"], cfg["COMMENTS_PAGE_SIZE_MAX"])
+            version = self._version(site, article)
+        except (EngageError, SQLAlchemyError, self.driver_errors):
+            return None  # Flask answers the error properly
+        if version is None:
+            return None
+        etag = article_etag(site, article, version, args)
+        return self._conditional(environ, etag,
+                                 lambda: self.app.extensions["engage_read_cache"].get(etag))
+
+    def _counts(self, environ: dict, site: str) -> Answer | None:
+        """Listing-page counts: one query, then 304 when the client's copy is current."""
+        try:
+            keys = parse_article_keys(_query(environ)("articles") or "")
+            with self._connection() as conn:
+                body = counts_body(article_counts_on(conn, site, keys))
+        except (EngageError, SQLAlchemyError):
+            return None
+        return self._conditional(environ, etag_for("counts", body), lambda: body)
+
+    def _conditional(self, environ: dict, etag: str, body: Callable[[], bytes | None]
+                     ) -> Answer | None:
+        """304 if ``If-None-Match`` holds ``etag``; else 200 with ``body()`` unless it is None."""
+        cfg = self.app.config
+        headers = [("ETag", f'"{etag}"'), ("Cache-Control", (
+            f"public, max-age={cfg['PUBLIC_MAX_AGE_S']}, "
+            f"stale-while-revalidate={cfg['PUBLIC_STALE_WHILE_REVALIDATE_S']}")),
+            *security_headers(request_id_from(environ.get("HTTP_X_REQUEST_ID")))]
+        if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+            return "304 NOT MODIFIED", headers, b""
+        content = body()
+        if content is None:
+            return None
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(content)))]
+        return "200 OK", headers, content
+
+    def _version(self, site: str, article: str) -> int | None:
+        """:func:`article_version_on` on this thread's pinned DBAPI connection.
+
+        The version look-up runs on every page view, where SQLAlchemy's per-call connection
+        checkout and result machinery cost several times the query itself; so each thread
+        keeps one pooled DBAPI connection in autocommit and runs the statement compiled once.
+        A failing connection is dropped (and returned to the pool as invalid) and the request
+        falls through to Flask.
+        """
+        if not (SLUG_RE.match(site) and ARTICLE_KEY_RE.match(article)):
+            return None
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.engine.raw_connection()
+            if self.engine.dialect.name == "postgresql":  # SQLite's is already (tx.py)
+                conn.driver_connection.autocommit = True
+            with self._pinned_lock:
+                self._pinned.append(conn)
+        compiled = self._compiled
+        params = compiled.construct_params({"slug": site, "key": article})
+        if compiled.positiontup:
+            params = [params[name] for name in compiled.positiontup]
+        try:
+            cursor = conn.cursor()
+            cursor.execute(compiled.string, params)
+            row = cursor.fetchone()
+            cursor.close()
+        except self.driver_errors:
+            self._local.conn = None
+            with self._pinned_lock:
+                self._pinned.remove(conn)
+            conn.invalidate()
+            raise
+        return None if row is None else (row[1] or 0)
+
+    def close(self) -> None:
+        """Return every pinned connection to the pool (app teardown, process exit)."""
+        with self._pinned_lock:
+            pinned, self._pinned = self._pinned, []
+        for conn in pinned:
+            conn.close()
+        self._local = threading.local()
+
+    def _connection(self):
+        """A pooled connection in autocommit: one statement, no BEGIN/ROLLBACK round trips."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    @property
+    def engine(self):
+        """The app's engine (created lazily by Flask-SQLAlchemy inside an app context)."""
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+            self._compiled = VERSION_QUERY.compile(dialect=self._engine.dialect)
+            self.driver_errors = self._engine.dialect.loaded_dbapi.Error
+        return self._engine
+
+
+def _query(environ: dict) -> Callable[[str], str | None]:
+    """First value of each query parameter, like ``request.args.get``."""
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return lambda key: query[key][0] if key in query else None
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 §13.1.2 weak comparison of ``If-None-Match`` against our strong ETag."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    tags = (t.strip() for t in if_none_match.split(","))
+    return any(t.removeprefix("W/").strip('"') == etag for t in tags)

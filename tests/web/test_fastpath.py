@@ -1,0 +1,59 @@
+"""The WSGI fast path answers unchanged public reads without Flask, and never serves stale."""
+import pytest
+
+from engage.web.api import views
+from helpers import ARTICLE, new_token, rate
+
+BASE = f"/api/v1/sites/open/articles/{ARTICLE}"
+
+
+@pytest.fixture
+def body_builds(monkeypatch):
+    """Count how often the Flask view builds the article body."""
+    calls = []
+    real = views._article_body
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(views, "_article_body", counting)
+    return calls
+
+
+def test_repeat_and_conditional_reads_skip_flask(client, open_site, body_builds):
+    rate(client, new_token(client), 5, site="open")
+    first = client.get(BASE)
+    etag = first.headers["ETag"]
+    assert len(body_builds) == 1
+    again = client.get(BASE)
+    assert again.data == first.data and again.headers["ETag"] == etag
+    assert "nosniff" in again.headers["X-Content-Type-Options"]
+    assert client.get(BASE, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(BASE, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    head = client.head(BASE)
+    assert head.status_code == 200 and head.data == b""
+    assert len(body_builds) == 1
+
+
+def test_a_write_makes_the_next_read_fresh(client, open_site, body_builds):
+    etag = client.get(BASE).headers["ETag"]
+    rate(client, new_token(client), 2, site="open")
+    response = client.get(BASE, headers={"If-None-Match": etag})
+    assert response.status_code == 200 and response.get_json()["rating"]["count"] == 1
+    assert len(body_builds) == 2
+
+
+def test_page_arguments_are_part_of_the_validator(client, open_site):
+    assert client.get(BASE).headers["ETag"] != client.get(BASE + "?limit=5").headers["ETag"]
+    assert client.get(BASE + "?limit=bad").status_code == 422  # falls through to Flask
+
+
+def test_counts_conditional_get(client, open_site):
+    url = f"/api/v1/sites/open/counts?articles={ARTICLE},b"
+    first = client.get(url)
+    assert first.get_json()["articles"]["b"]["comments"] == 0
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    rate(client, new_token(client), 4, site="open")
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+    assert client.get("/api/v1/sites/nope/counts?articles=a").status_code == 404

@@ -1,0 +1,75 @@
+"""Pages for reader actions: the widget's like/report controls and sort, the "reported" queue tab."""
+import json
+import re
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import Article, Comment, CommentStatus, Site
+from engage.services import sites
+from helpers import ARTICLE, csrf_token, login, new_token, post_comment
+
+
+def _config(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="engage-config">(.*?)</script>', html,
+                      re.S)
+    return json.loads(match.group(1))
+
+
+def test_widget_shows_like_and_report_controls_and_vietnamese_messages(client, open_site):
+    token = new_token(client)
+    cid = post_comment(client, token, "Bình luận đầu", site="open").get_json()["id"]
+    client.put(f"/api/v1/sites/open/articles/{ARTICLE}/comments/{cid}/like",
+               headers={"X-Engage-Reader": new_token(client)})
+    html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    like = re.search(r'<button[^>]*data-role="like"[^>]*>.*?</button>', html, re.S).group(0)
+    assert 'aria-pressed="false"' in like and "Thích" in like
+    assert '<span class="engage-like-count" data-role="like-count">1</span>' in like
+    assert 'data-role="report"' in html and 'aria-expanded="false"' in html
+    messages = _config(html)["messages"]
+    assert messages["deleted"] == "Bình luận đã bị xóa" and messages["cancel"] == "Hủy"
+    assert [key for key, _ in messages["reportReasons"]] == [
+        "spam", "offensive", "off_topic", "misinformation", "other"]
+    assert "widget-actions.js" in html
+    english = _config(client.get(f"/widget/open/{ARTICLE}?lang=en").get_data(as_text=True))
+    assert english["messages"]["delete"] != messages["delete"]
+
+
+def test_widget_sort_form_works_without_javascript(client, open_site):
+    token = new_token(client)
+    first = post_comment(client, token, "Cũ hơn", site="open").get_json()["id"]
+    second = post_comment(client, token, "Mới hơn", site="open").get_json()["id"]
+    client.put(f"/api/v1/sites/open/articles/{ARTICLE}/comments/{first}/like",
+               headers={"X-Engage-Reader": token})
+    newest = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    assert newest.index(f'data-id="{second}"') < newest.index(f'data-id="{first}"')
+    liked = client.get(f"/widget/open/{ARTICLE}?sort=most_liked").get_data(as_text=True)
+    assert liked.index(f'data-id="{first}"') < liked.index(f'data-id="{second}"')
+    assert '<option value="most_liked" selected>' in liked
+    assert _config(liked)["sort"] == "most_liked"
+    assert client.get(f"/widget/open/{ARTICLE}?sort=bogus").status_code == 200
+
+
+def test_reported_tab_lists_comments_withheld_by_reports(app, client, moderator):
+    with app.app_context():
+        db.session.execute(Site.__table__.update().values(premoderation=False))
+        db.session.commit()
+    token = new_token(client)
+    cid = post_comment(client, token, "Nội dung bị báo cáo").get_json()["id"]
+    url = f"/api/v1/sites/news/articles/{ARTICLE}/comments/{cid}/reports"
+    for _ in range(3):
+        assert client.post(url, json={"reason": "misinformation"},
+                           headers={"X-Engage-Reader": new_token(client)}).status_code == 201
+    login(client, *moderator)
+    page = client.get("/moderation/?status=reported").get_data(as_text=True)
+    assert "Bị báo cáo" in page and f'data-comment-id="{cid}"' in page
+    assert '<span class="badge" data-status="reported">1</span>' in page
+    assert "Bị độc giả báo cáo" in page and "3 lượt báo cáo" in page
+    response = client.post(f"/moderation/comments/{cid}", data={
+        "csrf_token": csrf_token(page), "action": "approve", "expected": "pending"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Comment, cid).status is CommentStatus.APPROVED
+        assert db.session.execute(select(Article.comment_count)).scalar_one() == 1
+    assert f'data-comment-id="{cid}"' not in client.get("/moderation/?status=reported").get_data(
+        as_text=True)
