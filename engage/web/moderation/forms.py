@@ -44,3 +44,12 @@ class ResetRatingsForm(FlaskForm):
     reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=3, max=300)])
     confirm = BooleanField(_l("Tôi hiểu thao tác này xóa toàn bộ lượt đánh giá"),
                            validators=[DataRequired()])
+
+
+class BanForm(FlaskForm):
+    """Ban a comment's author (reader token) or IP network from its site."""
+
+    scope = StringField(validators=[AnyOf(["reader", "network"])])
+    days = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=1, max=300)])
+    reject_comments = BooleanField()
