@@ -37,7 +37,7 @@ def test_approve_flow_publishes_and_audits(app, client, moderator):
     cid = _pending(client)
     assert login(client, *moderator).status_code == 302
     page = client.get("/moderation/").get_data(as_text=True)
-    assert f'data-comment-id="{cid}"' in page and "Kiểm duyệt trước" in page
+    assert f'data-comment-id="{cid}"' in page and "duyệt trước mọi bình luận" in page
     response = client.post(f"/moderation/comments/{cid}", data={
         "csrf_token": csrf_token(page), "action": "approve", "expected": "pending"})
     assert response.status_code == 302
