@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from engage import create_app
+from engage.domain.moderation.wordlists import clear_matcher_cache
 from engage.extensions import db
 from engage.services import accounts, sites
 from engage.models import Role
@@ -58,6 +59,7 @@ def make_app(uri: str, **overrides):
         **overrides,
     }
     app = create_app(config)
+    clear_matcher_cache()  # compiled word lists are cached by site id, which every test reuses
     with app.app_context():
         if uri.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))

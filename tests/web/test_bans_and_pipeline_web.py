@@ -95,3 +95,37 @@ def test_banned_word_is_rejected_and_suspect_word_held_with_spans(app, client, m
     page = client.get("/moderation/").get_data(as_text=True)
     assert "<mark>LỪA  ĐẢO</mark>" in page
     assert "Có từ ngữ cần kiểm duyệt." in page
+
+
+def test_moderation_queue_json_returns_decisions_reasons_and_spans(app, client, moderator):
+    with app.app_context():
+        from engage.models import Site
+        news_id = db.session.execute(select(Site.id).where(Site.slug == "news")).scalar_one()
+        db.session.add(SiteWord(site_id=news_id, kind=WordListKind.SUSPECT, entry="lừa đảo"))
+        db.session.commit()
+    cid = post_comment(client, new_token(client), "Đây là lừa đảo!").get_json()["id"]
+    assert client.get("/api/v1/moderation/queue").status_code == 401
+    login(client, *moderator)
+    body = client.get("/api/v1/moderation/queue").get_json()
+    [item] = body["items"]
+    assert item["id"] == cid and item["status"] == "pending" and body["counts"]["pending"] == 1
+    codes = {r["code"]: r for r in item["reasons"]}
+    assert codes["suspect_word"]["decision"] == "hold"
+    start, end = codes["suspect_word"]["spans"][0]
+    assert item["text"][start:end] == "lừa đảo"
+    assert codes["suspect_word"]["text"]["en"] == "Contains a word that needs review."
+    assert client.get("/api/v1/moderation/queue?status=bogus").status_code == 422
+    assert client.get("/api/v1/moderation/queue?limit=0").status_code == 422
+
+
+def test_moderation_queue_json_is_scoped_to_the_moderators_sites(app, client, moderator):
+    _open_site(app)
+    post_comment(client, new_token(client), "Trang khác, chờ duyệt", site="open")
+    with app.app_context():
+        from engage.models import Site
+        db.session.execute(Site.__table__.update().where(Site.slug == "open")
+                           .values(premoderation=True))
+        db.session.commit()
+    post_comment(client, new_token(client), "Ở trang open", site="open")
+    login(client, *moderator)
+    assert client.get("/api/v1/moderation/queue").get_json()["items"] == []

@@ -112,3 +112,9 @@ def default_matcher(extra: WordLists = WordLists()) -> WordMatcher:
     :param extra: entries added on top of ``config/wordlists/``.
     """
     return compile_wordlists(load_wordlists() + extra)
+
+
+def clear_matcher_cache() -> None:
+    """Forget every compiled matcher (tests that reuse site ids across databases)."""
+    with _lock:
+        _cache.clear()
