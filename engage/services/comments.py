@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engage.domain.comments import (
@@ -16,7 +16,7 @@ from engage.models import Article, Comment, CommentStatus, Membership, Moderator
 from engage.services.idempotency import RetryGuard, claim_request, settle_claims
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.sites import (
-    article_for_write, ensure_open, find_article, get_site, validate_article_key)
+    SLUG_RE, article_for_write, ensure_open, find_article, get_site, validate_article_key)
 from engage.services.moderation_facts import ModerationSettings, comment_context
 from engage.services.tx import write_transaction
 
@@ -70,8 +70,7 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     """
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
     with write_transaction(session):
-        site = get_site(session, site_slug)
-        article = article_for_write(session, site, article_key, now)
+        site, article = _site_and_article(session, site_slug, article_key, now)
         replay, claims = claim_request(session, retry, reader_id, article.id, parent_id,
                                        prepared.text, now)
         if replay is not None:
@@ -81,6 +80,32 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
                                     network_hash, now, honeypot, form_age_ms)
             settle_claims(session, claims, result.id, result.shown())
     return result
+
+
+_S, _A = Site.__table__, Article.__table__
+# Built once (the busiest comment write): plain rows with the attributes the use case reads.
+_SITE_ROW = select(_S).where(_S.c.slug == bindparam("slug"))
+_ARTICLE_ROW = select(_A).where(_A.c.site_id == bindparam("site_id"),
+                                _A.c.key == bindparam("key"))
+
+
+def _site_and_article(session: Session, site_slug: str, article_key: str, now: datetime):
+    """The site and article rows for a new comment; the article is created on first use where
+    the site allows it.
+
+    :raises NotFound: ``site_not_found``, ``article_not_found``.
+    :raises InvalidInput: ``article_key_invalid``.
+    """
+    validate_article_key(article_key)
+    conn = session.connection()
+    site = conn.execute(_SITE_ROW, {"slug": site_slug}).first() if SLUG_RE.match(site_slug) \
+        else None
+    if site is None:
+        raise NotFound("site_not_found")
+    article = conn.execute(_ARTICLE_ROW, {"site_id": site.id, "key": article_key}).first()
+    if article is None:
+        article = article_for_write(session, session.get(Site, site.id), article_key, now)
+    return site, article
 
 
 def _store_comment(session: Session, site: Site, article: Article, reader_id: str,
@@ -104,12 +129,15 @@ def _store_comment(session: Session, site: Site, article: Article, reader_id: st
         network_hash=network_hash, created_at=now, updated_at=now,
         published_at=now if status is CommentStatus.APPROVED else None)
     session.add(comment)
-    if status is CommentStatus.APPROVED:
-        session.execute(update(Article).where(Article.id == article.id)
-                        .values(comment_count=Article.comment_count + 1,
-                                version=Article.version + 1))
     session.flush()
+    if status is CommentStatus.APPROVED:
+        session.connection().execute(_COUNT_PUBLISHED, {"article_id": article.id})
     return SubmitResult(comment.id, status, public_status=public_status(verdict))
+
+
+# Relative increment: no lock, no lost update; the version bump refreshes public reads.
+_COUNT_PUBLISHED = (update(_A).where(_A.c.id == bindparam("article_id"))
+                    .values(comment_count=_A.c.comment_count + 1, version=_A.c.version + 1))
 
 
 def moderation_context(session: Session, site: Site, article: Article, text: str,
@@ -130,10 +158,14 @@ def moderation_context(session: Session, site: Site, article: Article, text: str
 
 def _reserved_names(session: Session, site: Site) -> list[str]:
     """The site's own name and its moderators' display names: readers may not take them."""
-    names = session.execute(select(Moderator.display_name).join(
-        Membership, Membership.moderator_id == Moderator.id).where(
-        Membership.site_id == site.id)).scalars().all()
+    names = session.connection().execute(_MODERATOR_NAMES, {"site_id": site.id}).scalars().all()
     return [site.name, *names]
+
+
+_MODERATOR_NAMES = (select(Moderator.__table__.c.display_name)
+                    .join(Membership.__table__,
+                          Membership.__table__.c.moderator_id == Moderator.__table__.c.id)
+                    .where(Membership.__table__.c.site_id == bindparam("site_id")))
 
 
 def _resolve_parent(session: Session, article: Article, parent_id: int | None) -> int | None:

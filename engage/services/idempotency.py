@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,37 +102,54 @@ def claim_request(session: Session, guard: RetryGuard | None, reader_id: str, ar
     return None, taken
 
 
-def _take(session: Session, reader_id: str, scope: ClaimScope, key: str, request_hash: str,
-          now: datetime, expires_at: datetime) -> tuple[int, RequestClaim | None]:
-    """Insert a claim, or find the live claim that holds the key already.
+def _claim_statement(dialect: str):
+    """INSERT a claim; on the unique key, take the row over only if it has expired.
 
-    An expired claim on the key is deleted first (one row, by its unique key: no lock-order
-    deadlock between two requests of the same reader).
-
-    :returns: ``(new claim id, None)``, or ``(0, the claim that holds the key)``.
+    One statement instead of delete-then-insert: a live claim is left alone (nothing is
+    returned), an expired one is overwritten and returned as this request's claim.
     """
-    where = (RequestClaim.reader_id == reader_id, RequestClaim.scope == scope,
-             RequestClaim.key == key)
-    session.execute(delete(RequestClaim).where(*where, RequestClaim.expires_at <= now))
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
-    stmt = insert(RequestClaim).values(
-        reader_id=reader_id, scope=scope, key=key, request_hash=request_hash,
-        comment_status="", created_at=now, expires_at=expires_at
-    ).on_conflict_do_nothing(index_elements=["reader_id", "scope", "key"]).returning(
-        RequestClaim.id)
-    claim_id = session.execute(stmt).scalar_one_or_none()
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(_T)
+    return stmt.on_conflict_do_update(
+        index_elements=["reader_id", "scope", "key"],
+        set_={"request_hash": stmt.excluded.request_hash, "comment_id": None,
+              "comment_status": "", "created_at": stmt.excluded.created_at,
+              "expires_at": stmt.excluded.expires_at},
+        where=_T.c.expires_at <= stmt.excluded.created_at,
+    ).returning(_T.c.id)
+
+
+_T = RequestClaim.__table__
+# Built once: every comment post takes at least one claim.
+_CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
+_HELD = select(_T.c.id, _T.c.request_hash, _T.c.comment_id, _T.c.comment_status).where(
+    _T.c.reader_id == bindparam("reader_id"), _T.c.scope == bindparam("scope"),
+    _T.c.key == bindparam("key"))
+_SETTLE = (update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True)))
+           .values(comment_id=bindparam("comment_id"), comment_status=bindparam("status")))
+
+
+def _take(session: Session, reader_id: str, scope: ClaimScope, key: str, request_hash: str,
+          now: datetime, expires_at: datetime):
+    """Insert a claim (or take over an expired one), or find the live claim holding the key.
+
+    :returns: ``(new claim id, None)``, or ``(0, the claim that holds the key)`` as a row with
+        ``request_hash``, ``comment_id`` and ``comment_status``.
+    """
+    conn = session.connection()
+    claim_id = conn.execute(_CLAIM[conn.dialect.name], {
+        "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
+        "comment_status": "", "created_at": now, "expires_at": expires_at}).scalar_one_or_none()
     if claim_id is not None:
         return claim_id, None
-    return 0, session.execute(select(RequestClaim).where(*where)).scalar_one()
+    return 0, conn.execute(_HELD, {"reader_id": reader_id, "scope": scope, "key": key}).one()
 
 
 def settle_claims(session: Session, claim_ids: list[int], comment_id: int, status: str) -> None:
     """Record the answer (comment and status) in the claims this request took."""
     if claim_ids:
-        session.execute(update(RequestClaim).where(RequestClaim.id.in_(claim_ids))
-                        .values(comment_id=comment_id, comment_status=status)
-                        .execution_options(synchronize_session=False))
+        session.connection().execute(_SETTLE, {"ids": claim_ids, "comment_id": comment_id,
+                                               "status": status})
 
 
 def release_text_claims(session: Session, comment_id: int) -> None:
