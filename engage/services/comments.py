@@ -26,8 +26,10 @@ STATUS_BY_DECISION = {
     Decision.SPAM: CommentStatus.SPAM,
     Decision.REJECT: CommentStatus.REJECTED,
 }
-# Top-level comments whose published replies a thread shows (deleted: as a placeholder).
-_THREAD_HEADS = (CommentStatus.APPROVED, CommentStatus.DELETED)
+# Top-level comments whose published replies a thread shows: published ones, and — as a
+# placeholder — any other (deleted by its author, or withdrawn by a report or a moderator), so
+# published replies never disappear and the published count always matches what is shown.
+_THREAD_HEADS = tuple(CommentStatus)
 
 
 @dataclass(frozen=True)
@@ -232,13 +234,13 @@ def _top_level_page(session: Session, article_id: int, sort: str, cursor: str | 
                     limit: int) -> list[Comment]:
     """Up to ``limit`` + 1 visible top-level comments after ``cursor``, in ``sort`` order.
 
-    Visible: published, or deleted with published replies (a placeholder).  Each kind is its own
+    Visible: published, or unpublished with published replies (a placeholder).  Each kind is its own
     indexed keyset select capped at the page size, merged here: the usual case, no placeholder,
     costs one more index probe that finds nothing.
     """
     top = (Comment.article_id == article_id, Comment.parent_id.is_(None))
     published = select(Comment).where(*top, Comment.status == CommentStatus.APPROVED)
-    placeholders = select(Comment).where(*top, Comment.status == CommentStatus.DELETED,
+    placeholders = select(Comment).where(*top, Comment.status != CommentStatus.APPROVED,
                                          _HAS_PUBLISHED_REPLY)
     rows, extra = (list(session.execute(apply_keyset(q, sort, cursor).limit(limit + 1))
                         .scalars()) for q in (published, placeholders))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -120,7 +120,8 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
                    now: datetime) -> bool:
     """Record a reader's report of a published comment; enough of them withhold it.
 
-    When ``site.report_threshold`` distinct readers have reported it (0: never), the comment
+    When ``site.report_threshold`` readers from as many distinct IP networks have reported it
+    (0: never), the comment
     goes back to the moderation queue in the same transaction: ``pending``, ``reported_at``
     set, a ``reported`` reason added, the article's published count moved and its version
     bumped, and an audit row written with no moderator (the system acted).  A comment a
@@ -129,7 +130,7 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
     :param note: optional free text for moderators (normalised; at most 500 characters).
     :returns: whether this is the reader's first report of the comment (a repeat changes
         nothing).
-    :raises InvalidInput: ``report_note_too_long``.
+    :raises InvalidInput: ``report_note_too_long``; ``report_own_comment``.
     :raises NotFound: ``site_not_found``, ``article_not_found``, ``comment_not_found``.
     """
     note = normalize_comment_text(note)
@@ -138,6 +139,8 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
     with write_transaction(session):
         site, article, comment = locate_comment(session, site_slug, article_key, comment_id)
         _published(comment)
+        if comment.reader_id == reader_id:
+            raise InvalidInput("report_own_comment", field="comment")
         if not _insert(session, CommentReport, comment_id=comment.id, reader_id=reader_id,
                        reason=reason, note=note, network_hash=network_hash, created_at=now):
             return False
@@ -146,9 +149,20 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
             .values(report_count=Comment.report_count + 1).returning(Comment.report_count)
             .execution_options(synchronize_session=False)).scalar_one()
         if (site.report_threshold and reports >= site.report_threshold
-                and comment.reported_at is None):
+                and comment.reported_at is None
+                and _reporting_networks(session, comment.id) >= site.report_threshold):
             _withhold(session, comment, reports, now)
     return True
+
+
+def _reporting_networks(session: Session, comment_id: int) -> int:
+    """Distinct hashed IP networks among a comment's reporters.
+
+    Reader tokens are free, so the threshold counts networks: one person cycling tokens from
+    one place cannot withhold a comment alone (the fresh-eyes review's abuse case).
+    """
+    return session.execute(select(func.count(func.distinct(CommentReport.network_hash))).where(
+        CommentReport.comment_id == comment_id)).scalar_one()
 
 
 def _withhold(session: Session, comment: Comment, reports: int, now: datetime) -> None:

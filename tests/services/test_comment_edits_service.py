@@ -122,8 +122,8 @@ def test_bad_edit_text_stores_nothing(ctx, open_site, now):
 def test_edit_cannot_release_a_comment_withheld_by_reports(ctx, open_site, now):
     cid = _post(ctx, open_site, now)
     for i in range(3):
-        reactions.report_comment(ctx, open_site, "a1", cid, f"r{i}", ReportReason.SPAM, "", "n",
-                                 now)
+        reactions.report_comment(ctx, open_site, "a1", cid, f"r{i}", ReportReason.SPAM, "",
+                                 f"n{i}", now)
     result = _edit(ctx, open_site, cid, "Giờ thì ngoan rồi", now + timedelta(minutes=1))
     assert result.status is S.PENDING
     codes = [r["code"] for r in ctx.get(Comment, cid).moderation_reasons]

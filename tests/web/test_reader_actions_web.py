@@ -82,12 +82,18 @@ def test_report_flow_and_threshold_through_http(app, client, posted):
     repeat = client.post(f"{BASE}/comments/{cid}/reports", json={"reason": "spam"},
                          headers=_h(tokens[0]))
     assert repeat.status_code == 200
-    for token in tokens[1:]:
+    for token in tokens[1:]:  # same network: counted as reports, not towards withholding
         assert client.post(f"{BASE}/comments/{cid}/reports", json={"reason": "spam"},
                            headers=_h(token)).status_code == 201
+    assert client.get(BASE).get_json()["comment_count"] == 1
+    for i in range(2):  # two more networks reach the threshold of three
+        net = {"REMOTE_ADDR": f"203.0.{113 + i}.9"}
+        other = client.post("/api/v1/readers", environ_base=net).get_json()["token"]
+        assert client.post(f"{BASE}/comments/{cid}/reports", json={"reason": "spam"},
+                           headers=_h(other), environ_base=net).status_code == 201
     body = client.get(BASE).get_json()
     assert body["comments"] == [] and body["comment_count"] == 0
-    assert _rows(app) == (1, 0, 3, 1)
+    assert _rows(app) == (1, 0, 5, 1)
     _no_drift(app)
 
 

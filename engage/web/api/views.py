@@ -53,7 +53,7 @@ def comment_json(comment) -> dict:
     A top-level comment its author deleted is shown only as a placeholder above its published
     replies: ``deleted`` true, no author, no text, no likes.
     """
-    if comment.status is CommentStatus.DELETED:
+    if comment.status is not CommentStatus.APPROVED:  # a placeholder above published replies
         return {"id": comment.id, "author_name": None, "html": None, "deleted": True,
                 "created_at": iso(comment.created_at), "parent_id": comment.parent_id,
                 "like_count": 0, "edited": False}
