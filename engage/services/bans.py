@@ -8,16 +8,16 @@ from sqlalchemy.orm import Session
 
 from engage.domain.errors import InvalidInput, NotFound
 from engage.models import (
-    Article, Ban, BanScope, Comment, CommentStatus, Membership, ModerationAction,
+    Article, Ban, BanScope, Comment, CommentStatus, ModerationAction,
     ModerationActionKind, Moderator)
+from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
 
 
 def _comment_in_scope(session: Session, moderator_id: int, comment_id: int) -> Comment:
     comment = session.execute(select(Comment).where(
         Comment.id == comment_id,
-        Comment.site_id.in_(select(Membership.site_id).where(
-            Membership.moderator_id == moderator_id)))).scalar_one_or_none()
+        Comment.site_id.in_(moderator_site_ids(moderator_id)))).scalar_one_or_none()
     if comment is None:
         raise NotFound("comment_not_found")
     return comment
@@ -75,7 +75,6 @@ def lift_ban(session: Session, moderator: Moderator, ban_id: int) -> None:
     """
     with write_transaction(session):
         removed = session.execute(delete(Ban).where(
-            Ban.id == ban_id, Ban.site_id.in_(select(Membership.site_id).where(
-                Membership.moderator_id == moderator.id)))).rowcount
+            Ban.id == ban_id, Ban.site_id.in_(moderator_site_ids(moderator.id)))).rowcount
         if not removed:
             raise NotFound("ban_not_found")

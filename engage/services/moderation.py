@@ -12,12 +12,12 @@ from engage.models import (
     Article,
     Comment,
     CommentStatus,
-    Membership,
     ModerationAction,
     ModerationActionKind,
     Moderator,
     Site,
 )
+from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
 
 TARGET_STATUS = {
@@ -25,11 +25,6 @@ TARGET_STATUS = {
     ModerationActionKind.REJECT: CommentStatus.REJECTED,
     ModerationActionKind.SPAM: CommentStatus.SPAM,
 }
-
-
-def _scoped_sites(moderator_id: int):
-    """Subquery of the site ids this moderator may act on (never taken from the request)."""
-    return select(Membership.site_id).where(Membership.moderator_id == moderator_id)
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ def queue(session: Session, moderator_id: int, status: CommentStatus = CommentSt
     :param reported: only comments that reader reports sent back to the queue (with
         ``status=pending``: the "reported" view, awaiting a moderator).
     """
-    where = [Comment.site_id.in_(_scoped_sites(moderator_id)), Comment.status == status]
+    where = [Comment.site_id.in_(moderator_site_ids(moderator_id)), Comment.status == status]
     if reported:
         where.append(Comment.reported_at.is_not(None))
     rows = session.execute(
@@ -64,7 +59,7 @@ def queue_counts(session: Session, moderator_id: int) -> dict[str, int]:
     """Number of comments per state on the moderator's sites, every state present (0 if none),
     and ``reported``: pending comments that reader reports sent back to the queue."""
     counts = {status.value: 0 for status in CommentStatus}
-    scoped = Comment.site_id.in_(_scoped_sites(moderator_id))
+    scoped = Comment.site_id.in_(moderator_site_ids(moderator_id))
     for status, n in session.execute(
             select(Comment.status, func.count()).where(scoped).group_by(Comment.status)):
         counts[status.value] = n
@@ -95,7 +90,7 @@ def moderate(session: Session, moderator: Moderator, comment_id: int,
     with write_transaction(session):
         comment = session.execute(select(Comment).where(
             Comment.id == comment_id,
-            Comment.site_id.in_(_scoped_sites(moderator.id)))).scalar_one_or_none()
+            Comment.site_id.in_(moderator_site_ids(moderator.id)))).scalar_one_or_none()
         if comment is None:
             raise NotFound("comment_not_found")
         changed = session.execute(

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from engage.domain.errors import InvalidInput, NotFound
 from engage.domain.ratings import velocity_alarm
 from engage.models import (
-    Article, Membership, ModerationAction, ModerationActionKind, Moderator, Rating, Site)
+    Article, ModerationAction, ModerationActionKind, Moderator, Rating, Site)
 from engage.services.counters import actual_counters, write_counters
+from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
 
 
@@ -22,8 +23,7 @@ def scoped_article(session: Session, moderator_id: int, article_id: int) -> Arti
     """
     article = session.execute(select(Article).where(
         Article.id == article_id,
-        Article.site_id.in_(select(Membership.site_id).where(
-            Membership.moderator_id == moderator_id)))).scalar_one_or_none()
+        Article.site_id.in_(moderator_site_ids(moderator_id)))).scalar_one_or_none()
     if article is None:
         raise NotFound("article_not_found")
     return article
@@ -144,7 +144,7 @@ def velocity_alarms(session: Session, moderator_id: int, now: datetime, *, min_v
     Two grouped queries over the indexed ``(article_id, created_at)`` range of the last hour.
     """
     minute_ago, hour_ago = now - timedelta(minutes=1), now - timedelta(minutes=61)
-    sites = select(Membership.site_id).where(Membership.moderator_id == moderator_id)
+    sites = moderator_site_ids(moderator_id)
     hot = dict(session.execute(
         select(Rating.article_id, func.count()).join(Article, Article.id == Rating.article_id)
         .where(Article.site_id.in_(sites), Rating.created_at >= minute_ago)
