@@ -14,9 +14,8 @@ from helpers import new_token
 WIDGET_SCRIPTS = {"application/json"}  # and our own /static/ scripts
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the full corpus once; the sample on each backend
 def test_corpora_through_api_moderation_and_widget(app_factory, backend, corpora_dir):
-    if backend != "sqlite":
-        pytest.skip("the full corpus runs on SQLite; PostgreSQL runs the sample test below")
     _run_corpus(app_factory, load_payloads(corpora_dir))
 
 
