@@ -1,13 +1,13 @@
 """Rating math: the five-bin aggregate, vote moves and the one rounding rule (DESIGN.md §5)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from engage.domain.errors import InvalidInput
 
 STARS = (1, 2, 3, 4, 5)
-_TENTH = Decimal("0.1")
 
 
 def validate_stars(value: object) -> int:
@@ -27,26 +27,34 @@ class RatingSummary:
 
     bins: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
 
-    @property
+    @functools.cached_property
     def count(self) -> int:
         """Number of votes."""
-        return sum(self.bins)
+        b1, b2, b3, b4, b5 = self.bins
+        return b1 + b2 + b3 + b4 + b5
 
-    @property
+    @functools.cached_property
     def total(self) -> int:
         """Sum of all stars given."""
-        return sum(stars * n for stars, n in zip(STARS, self.bins))
+        b1, b2, b3, b4, b5 = self.bins
+        return b1 + 2 * b2 + 3 * b3 + 4 * b4 + 5 * b5
+
+    @functools.cached_property
+    def tenths(self) -> int | None:
+        """The average in tenths of a star, rounded half-up, or ``None`` with no votes.
+
+        Exact integer arithmetic: ``floor((20·total + count) / (2·count))`` is
+        ``round_half_up(10·total / count)`` for non-negative values (4.25 → 43, not banker's 42),
+        so the text, the stars, the API and any markup all show the same figure.
+        """
+        count = self.count
+        return None if count == 0 else (20 * self.total + count) // (2 * count)
 
     @property
     def average(self) -> Decimal | None:
-        """Mean stars rounded half-up to one decimal (4.25 → 4.3), or ``None`` with no votes.
-
-        Half-up on the exact quotient (``Decimal`` division, 28 significant digits), so the text,
-        the stars, the API and any markup all show the same figure.
-        """
-        if self.count == 0:
-            return None
-        return (Decimal(self.total) / Decimal(self.count)).quantize(_TENTH, ROUND_HALF_UP)
+        """Mean stars rounded half-up to one decimal (4.25 → 4.3), or ``None`` with no votes."""
+        tenths = self.tenths
+        return None if tenths is None else Decimal(tenths).scaleb(-1)
 
     def moved(self, old: int | None, new: int | None) -> RatingSummary:
         """Return the summary after one reader's vote goes from ``old`` to ``new`` stars.
@@ -65,12 +73,10 @@ class RatingSummary:
 
     def as_json(self) -> dict:
         """The API shape: ``{"count", "average" (float or null), "distribution": {"1".."5"}}``."""
-        average = self.average
-        return {
-            "count": self.count,
-            "average": float(average) if average is not None else None,
-            "distribution": {str(stars): n for stars, n in zip(STARS, self.bins)},
-        }
+        b1, b2, b3, b4, b5 = self.bins
+        tenths = self.tenths
+        return {"count": self.count, "average": None if tenths is None else tenths / 10,
+                "distribution": {"1": b1, "2": b2, "3": b3, "4": b4, "5": b5}}
 
 
 def format_average(average: Decimal, locale: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engage.domain.comments import (
@@ -71,17 +71,31 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     :raises Forbidden: ``comments_closed``.
     """
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
+    facts = (reader_id, prepared, parent_id, network_hash, now, honeypot, form_age_ms)
+    # Judge before taking the write lock: every fact the pipeline needs is a read, and on SQLite
+    # the lock serialises all writers, so only the inserts wait behind it.  A ban or a parent
+    # change landing in between is as if the comment had arrived a moment earlier.
+    judged = _judge_existing(session, site_slug, article_key, *facts)
     with write_transaction(session):
-        site, article = _site_and_article(session, site_slug, article_key, now)
+        if judged is None:  # the article's first comment: create it, judge under the lock
+            site, article = _site_and_article(session, site_slug, article_key, now)
+            judged = _judge(session, site, article, *facts)
+        site, article, top_parent, verdict = judged
         replay, claims = claim_request(session, retry, reader_id, article.id, parent_id,
                                        prepared.text, now)
         if replay is not None:
             result = SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
         else:
-            result = _store_comment(session, site, article, reader_id, prepared, parent_id,
-                                    network_hash, now, honeypot, form_age_ms)
+            result = _insert_comment(session, site, article, top_parent, verdict, reader_id,
+                                     prepared, network_hash, now)
             settle_claims(session, claims, result.id, result.shown())
     return result
+
+
+def _judge_existing(session: Session, site_slug: str, article_key: str, *facts):
+    """:func:`_judge` for an article that exists (``None`` when it must be created first)."""
+    site, article = _site_and_article(session, site_slug, article_key, None, create=False)
+    return None if article is None else _judge(session, site, article, *facts)
 
 
 _S, _A = Site.__table__, Article.__table__
@@ -91,9 +105,10 @@ _ARTICLE_ROW = select(_A).where(_A.c.site_id == bindparam("site_id"),
                                 _A.c.key == bindparam("key"))
 
 
-def _site_and_article(session: Session, site_slug: str, article_key: str, now: datetime):
+def _site_and_article(session: Session, site_slug: str, article_key: str, now: datetime | None,
+                      *, create: bool = True):
     """The site and article rows for a new comment; the article is created on first use where
-    the site allows it.
+    the site allows it (with ``create=False``: ``None`` for a missing article).
 
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises InvalidInput: ``article_key_invalid``.
@@ -105,15 +120,20 @@ def _site_and_article(session: Session, site_slug: str, article_key: str, now: d
     if site is None:
         raise NotFound("site_not_found")
     article = conn.execute(_ARTICLE_ROW, {"site_id": site.id, "key": article_key}).first()
-    if article is None:
+    if article is None and create:
         article = article_for_write(session, session.get(Site, site.id), article_key, now)
     return site, article
 
 
-def _store_comment(session: Session, site: Site, article: Article, reader_id: str,
-                   prepared: PreparedComment, parent_id: int | None, network_hash: str,
-                   now: datetime, honeypot: str, form_age_ms: int | None) -> SubmitResult:
-    """Check, moderate and insert a new comment; move the published count if published."""
+def _judge(session: Session, site, article, reader_id: str, prepared: PreparedComment,
+           parent_id: int | None, network_hash: str, now: datetime, honeypot: str,
+           form_age_ms: int | None):
+    """Check the name, the article and the parent, and run the moderation pipeline.
+
+    :returns: ``(site, article, top-level parent id or None, verdict)``.
+    :raises InvalidInput: ``author_name_reserved``, ``parent_invalid``.
+    :raises Forbidden: ``comments_closed``.
+    """
     if is_reserved_name(prepared.author_name, _reserved_names(session, site)):
         raise InvalidInput("author_name_reserved", field="author_name")
     ensure_open(article.comments_open, "comments_closed")
@@ -122,19 +142,28 @@ def _store_comment(session: Session, site: Site, article: Article, reader_id: st
         session, site, article, prepared.text, now, is_reply=top_parent is not None,
         reader_id=reader_id, network_hash=network_hash, honeypot=honeypot,
         form_age_ms=form_age_ms))
+    return site, article, top_parent, verdict
+
+
+def _insert_comment(session: Session, site, article, top_parent: int | None, verdict,
+                    reader_id: str, prepared: PreparedComment, network_hash: str,
+                    now: datetime) -> SubmitResult:
+    """Insert the judged comment; move the published count if it is published at once."""
     status = STATUS_BY_DECISION[verdict.decision]
-    comment = Comment(
-        site_id=site.id, article_id=article.id, parent_id=top_parent, reader_id=reader_id,
-        author_name=prepared.author_name, body_raw=prepared.text, body_html=prepared.html,
-        sanitizer_version=prepared.sanitizer_version, status=status,
-        moderation_reasons=[r.as_json() for r in verdict.reasons],
-        network_hash=network_hash, created_at=now, updated_at=now,
-        published_at=now if status is CommentStatus.APPROVED else None)
-    session.add(comment)
-    session.flush()
+    conn = session.connection()
+    comment_id = conn.execute(_INSERT_COMMENT, {
+        "site_id": site.id, "article_id": article.id, "parent_id": top_parent,
+        "reader_id": reader_id, "author_name": prepared.author_name, "body_raw": prepared.text,
+        "body_html": prepared.html, "sanitizer_version": prepared.sanitizer_version,
+        "status": status, "moderation_reasons": [r.as_json() for r in verdict.reasons],
+        "network_hash": network_hash, "created_at": now, "updated_at": now,
+        "published_at": now if status is CommentStatus.APPROVED else None}).scalar_one()
     if status is CommentStatus.APPROVED:
-        session.connection().execute(_COUNT_PUBLISHED, {"article_id": article.id})
-    return SubmitResult(comment.id, status, public_status=public_status(verdict))
+        conn.execute(_COUNT_PUBLISHED, {"article_id": article.id})
+    return SubmitResult(comment_id, status, public_status=public_status(verdict))
+
+
+_INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
 
 
 # Relative increment: no lock, no lost update; the version bump refreshes public reads.

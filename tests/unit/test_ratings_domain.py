@@ -71,3 +71,16 @@ def test_format_average_uses_locale_decimal_mark():
     assert format_average(Decimal("4.3"), "vi") == "4,3"
     assert format_average(Decimal("4.3"), "en") == "4.3"
     assert format_average(Decimal("4.0"), "vi") == "4,0"
+
+
+@given(st.tuples(*[st.integers(0, 10_000)] * 5))
+def test_integer_rounding_equals_decimal_half_up(bins):
+    from decimal import ROUND_HALF_UP
+    summary = RatingSummary(bins)
+    if summary.count == 0:
+        assert summary.average is None and summary.as_json()["average"] is None
+        return
+    expected = (Decimal(summary.total) / Decimal(summary.count)).quantize(Decimal("0.1"),
+                                                                          ROUND_HALF_UP)
+    assert summary.average == expected
+    assert summary.as_json()["average"] == float(expected)
