@@ -58,15 +58,6 @@ def article_counts_on(connection: Connection, site_slug: str, keys: list[str]) -
                   if key in found else {"comments": 0, "rating": empty}) for key in keys}
 
 
-def article_counts(session: Session, site_slug: str, keys: list[str]) -> dict[str, dict]:
-    """:func:`article_counts_on` within the session (keys validated here too).
-
-    :raises InvalidInput: see :func:`parse_article_keys`.
-    :raises NotFound: ``site_not_found``.
-    """
-    return article_counts_on(session.connection(), site_slug, parse_article_keys(",".join(keys)))
-
-
 @dataclass(frozen=True)
 class RankedArticle:
     """An article in a "top rated" list with its Bayesian score."""
