@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from engage import create_app
 from engage.domain.moderation.wordlists import clear_matcher_cache
@@ -151,3 +153,13 @@ def moderator(app, site):
         accounts.create_moderator(db.session, "mod", "correct horse battery", "Biên tập viên",
                                   [site], Role.MODERATOR)
     return "mod", "correct horse battery"
+
+
+@pytest.fixture
+def live_server(app):
+    """The app behind a real threaded HTTP server on a free loopback port (concurrency tests)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -1,7 +1,10 @@
 """Small helpers for web tests: reader tokens and JSON calls."""
 from __future__ import annotations
 
+import json
 import re
+from urllib import error as urlerror
+from urllib import request as urlrequest
 
 ARTICLE = "bai-viet-1"
 
@@ -38,3 +41,17 @@ def login(client, username, password):
     token = csrf_token(client.get("/moderation/login").get_data(as_text=True))
     return client.post("/moderation/login", data={"csrf_token": token, "username": username,
                                                   "password": password})
+
+
+def http_json(method, url, token=None, body=None, headers=None):
+    """A JSON request to a real server (see the ``live_server`` fixture): ``(status, body)``."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urlrequest.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    for name, value in {**({"X-Engage-Reader": token} if token else {}), **(headers or {})}.items():
+        req.add_header(name, value)
+    try:
+        with urlrequest.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urlerror.HTTPError as err:
+        return err.code, json.loads(err.read())

@@ -1,20 +1,16 @@
 """Ratings over HTTP: caching, stuffing caps, top-rated, structured data, moderator tools."""
 import hashlib
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from urllib import request as urlrequest
 
-import json
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from engage.extensions import db
 from engage.models import Article, ModerationAction, Rating, Site
 from engage.models.types import utcnow
 from engage.services import counters, sites
-from helpers import ARTICLE, csrf_token, login, new_token, rate
+from helpers import ARTICLE, csrf_token, http_json, login, new_token, rate
 
 BASE = f"/api/v1/sites/news/articles/{ARTICLE}"
 
@@ -192,35 +188,15 @@ def test_velocity_alarm_shows_on_the_queue(app, client, moderator):
     assert 'role="alert"' in page and "BURST" in page
 
 
-@pytest.fixture
-def live_server(app):
-    """The app behind a real threaded HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def _http(method, url, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urlrequest.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("X-Engage-Reader", token)
-    with urlrequest.urlopen(req, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def test_fifty_readers_at_once_through_http(app, live_server, site):
     app.config["RATING_NETWORK_DAILY_CAP"] = 0
     app.config["LIMIT_READER_TOKENS"] = "1000/hour"
-    tokens = [_http("POST", live_server + "/api/v1/readers")["token"] for _ in range(50)]
+    tokens = [http_json("POST", live_server + "/api/v1/readers")[1]["token"] for _ in range(50)]
     url = live_server + BASE + "/rating"
     with ThreadPoolExecutor(max_workers=25) as pool:
-        list(pool.map(lambda it: _http("PUT", url, it[1], {"stars": it[0] % 5 + 1}),
+        list(pool.map(lambda it: http_json("PUT", url, it[1], {"stars": it[0] % 5 + 1}),
                       enumerate(tokens)))
-    summary = _http("GET", live_server + BASE)["rating"]
+    summary = http_json("GET", live_server + BASE)[1]["rating"]
     assert summary["count"] == 50
     assert sum(int(k) * v for k, v in summary["distribution"].items()) == sum(
         i % 5 + 1 for i in range(50))
@@ -230,11 +206,11 @@ def test_fifty_readers_at_once_through_http(app, live_server, site):
 
 def test_one_reader_twenty_concurrent_votes_through_http(app, live_server, site):
     app.config["LIMIT_RATING_WRITES"] = "1000/minute"
-    token = _http("POST", live_server + "/api/v1/readers")["token"]
+    token = http_json("POST", live_server + "/api/v1/readers")[1]["token"]
     url = live_server + BASE + "/rating"
     with ThreadPoolExecutor(max_workers=20) as pool:
-        list(pool.map(lambda i: _http("PUT", url, token, {"stars": i % 5 + 1}), range(20)))
-    assert _http("GET", live_server + BASE)["rating"]["count"] == 1
+        list(pool.map(lambda i: http_json("PUT", url, token, {"stars": i % 5 + 1}), range(20)))
+    assert http_json("GET", live_server + BASE)[1]["rating"]["count"] == 1
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 1
         assert counters.verify_counters(db.session) == []

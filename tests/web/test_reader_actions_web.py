@@ -1,19 +1,15 @@
 """Reader actions over HTTP: likes, reports, edit/delete, own state, retries — shapes and errors."""
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from urllib import error as urlerror
-from urllib import request as urlrequest
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from engage.extensions import db
 from engage.models import (
     Article, Comment, CommentLike, CommentReport, ModerationAction, RequestClaim)
 from engage.services import counters, sites
-from helpers import ARTICLE, new_token, post_comment
+from helpers import ARTICLE, http_json, new_token, post_comment
 
 BASE = f"/api/v1/sites/open/articles/{ARTICLE}"
 
@@ -269,40 +265,17 @@ def test_replays_do_not_use_up_the_post_quota(app_factory):
 
 # --- through a real threaded server -----------------------------------------------------------
 
-@pytest.fixture
-def live_server(app):
-    """The app behind a real threaded HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def _http(method, url, token=None, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urlrequest.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    for name, value in {**({"X-Engage-Reader": token} if token else {}), **(headers or {})}.items():
-        req.add_header(name, value)
-    try:
-        with urlrequest.urlopen(req, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urlerror.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
 def test_twenty_concurrent_likes_by_one_reader_through_http(app, live_server, open_site):
     app.config["LIMIT_LIKE_WRITES"] = "1000/minute"
-    token = _http("POST", live_server + "/api/v1/readers")[1]["token"]
-    _, posted = _http("POST", live_server + BASE + "/comments", token,
+    token = http_json("POST", live_server + "/api/v1/readers")[1]["token"]
+    _, posted = http_json("POST", live_server + BASE + "/comments", token,
                       {"author_name": "An", "text": "Thích thì bấm"})
     url = f"{live_server}{BASE}/comments/{posted['id']}/like"
     with ThreadPoolExecutor(max_workers=20) as pool:
-        results = list(pool.map(lambda _: _http("PUT", url, token), range(20)))
+        results = list(pool.map(lambda _: http_json("PUT", url, token), range(20)))
     assert {status for status, _ in results} == {200}
     assert {body["like_count"] for _, body in results} == {1}
-    assert _http("GET", live_server + BASE)[1]["comments"][0]["like_count"] == 1
+    assert http_json("GET", live_server + BASE)[1]["comments"][0]["like_count"] == 1
     assert _rows(app)[1] == 1
     _no_drift(app)
 
@@ -311,11 +284,11 @@ def test_twenty_concurrent_likes_by_one_reader_through_http(app, live_server, op
 def test_identical_concurrent_posts_through_http_make_one_comment(app, live_server, open_site,
                                                                    with_key):
     app.config["LIMIT_COMMENT_POSTS"] = "1000/minute"
-    token = _http("POST", live_server + "/api/v1/readers")[1]["token"]
+    token = http_json("POST", live_server + "/api/v1/readers")[1]["token"]
     headers = {"Idempotency-Key": "double-click-1"} if with_key else {}
     body = {"author_name": "An", "text": "Gửi hai lần"}
     with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(lambda _: _http("POST", live_server + BASE + "/comments", token,
+        results = list(pool.map(lambda _: http_json("POST", live_server + BASE + "/comments", token,
                                                 body, headers), range(10)))
     assert {status for status, _ in results} == {201}
     assert len({json.dumps(answer, sort_keys=True) for _, answer in results}) == 1
