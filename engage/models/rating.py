@@ -27,6 +27,10 @@ class Rating(db.Model):
     article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
     reader_id: Mapped[str] = mapped_column(String(32), index=True)
     stars: Mapped[int] = mapped_column(SmallInteger)
+    # The stars before the latest change (NULL for a vote never changed).  The upsert sets it
+    # from the row it conflicts with, so a vote learns what it replaces in the same statement
+    # that writes it (services/ratings.py), and moderators can see changed votes.
+    previous_stars: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     network_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Float, and_, bindparam, cast, func, select
+from sqlalchemy import false, Connection, Float, and_, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import InvalidInput, NotFound
@@ -50,12 +50,43 @@ def article_counts_on(connection: Connection, site_slug: str, keys: list[str]) -
     if not SLUG_RE.match(site_slug):
         raise NotFound("site_not_found")
     rows = connection.execute(_COUNTS_QUERY, {"slug": site_slug, "keys": keys}).all()
+    return counts_from_rows(keys, rows)
+
+
+def counts_query_for(dialect, n_keys: int):
+    """:data:`_COUNTS_QUERY` with ``n_keys`` plain parameters ``k0`` … ``k{n-1}`` instead of the
+    expanding IN list, compiled for ``dialect`` — for callers that run it on a raw DBAPI
+    connection (the read fast path), where re-expanding the list on every call cost more than
+    the query; cache the result per ``n_keys``.
+
+    :returns: a SQLAlchemy ``Compiled``; parameters ``slug`` and ``k0`` …
+    """
+    stmt = (select(_SITE_T.c.id, _ARTICLE_T.c.key, _ARTICLE_T.c.comment_count, *_BINS)
+            .select_from(_SITE_T.outerjoin(_ARTICLE_T, and_(
+                _ARTICLE_T.c.site_id == _SITE_T.c.id,
+                _ARTICLE_T.c.key.in_([bindparam(f"k{i}") for i in range(n_keys)])
+                if n_keys else false())))
+            .where(_SITE_T.c.slug == bindparam("slug")))
+    return stmt.compile(dialect=dialect)
+
+
+def counts_from_rows(keys: list[str], rows) -> dict[str, dict]:
+    """The counts answer from :data:`_COUNTS_QUERY`'s rows ``(site id, key, comments, bins…)``.
+
+    :raises NotFound: ``site_not_found`` (no row at all: the site does not exist).
+    """
     if not rows:
         raise NotFound("site_not_found")
     found = {row[1]: row for row in rows if row[1] is not None}
-    empty = RatingSummary().as_json()
-    return {key: ({"comments": found[key][2], "rating": RatingSummary(tuple(found[key][3:8])).as_json()}
-                  if key in found else {"comments": 0, "rating": empty}) for key in keys}
+    answer = {}
+    for key in keys:
+        row = found.get(key)
+        answer[key] = ({"comments": row[2], "rating": RatingSummary(tuple(row[3:8])).as_json()}
+                       if row is not None else {"comments": 0, "rating": _EMPTY.as_json()})
+    return answer
+
+
+_EMPTY = RatingSummary()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engage.domain.errors import EngageError
 from engage.extensions import db
-from engage.services.listing import article_counts_on, parse_article_keys
+from engage.services.listing import counts_from_rows, counts_query_for, parse_article_keys
 from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, VERSION_QUERY
 from engage.web.api.params import parse_page_args
 from engage.web.api.views import article_etag, counts_body
@@ -44,6 +44,7 @@ class PublicReadFastPath:
         self._local = threading.local()
         self._pinned: list = []
         self._pinned_lock = threading.Lock()
+        self._counts_compiled: dict[int, object] = {}  # per number of keys
         atexit.register(self.close)
         self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
 
@@ -80,9 +81,16 @@ class PublicReadFastPath:
         """Listing-page counts: one query, then 304 when the client's copy is current."""
         try:
             keys = parse_article_keys(_query(environ)("articles") or "")
-            with self._connection() as conn:
-                body = counts_body(article_counts_on(conn, site, keys))
-        except (EngageError, SQLAlchemyError):
+            if not SLUG_RE.match(site):
+                return None
+            compiled = self._counts_compiled.get(len(keys))
+            if compiled is None:
+                compiled = self._counts_compiled[len(keys)] = counts_query_for(
+                    self.engine.dialect, len(keys))
+            params = {f"k{i}": key for i, key in enumerate(keys)}
+            params["slug"] = site
+            body = counts_body(counts_from_rows(keys, self._raw_rows(compiled, params)))
+        except (EngageError, SQLAlchemyError, self.driver_errors):
             return None
         return self._conditional(environ, etag_for("counts", body), lambda: body)
 
@@ -103,16 +111,22 @@ class PublicReadFastPath:
         return "200 OK", headers, content
 
     def _version(self, site: str, article: str) -> int | None:
-        """:func:`article_version_on` on this thread's pinned DBAPI connection.
-
-        The version look-up runs on every page view, where SQLAlchemy's per-call connection
-        checkout and result machinery cost several times the query itself; so each thread
-        keeps one pooled DBAPI connection in autocommit and runs the statement compiled once.
-        A failing connection is dropped (and returned to the pool as invalid) and the request
-        falls through to Flask.
-        """
+        """:func:`article_version_on` on this thread's pinned DBAPI connection."""
         if not (SLUG_RE.match(site) and ARTICLE_KEY_RE.match(article)):
             return None
+        _ = self.engine  # compiles the version query on first use
+        rows = self._raw_rows(self._compiled, {"slug": site, "key": article})
+        return None if not rows else (rows[0][1] or 0)
+
+    def _raw_rows(self, compiled, values: dict) -> list:
+        """Run a compiled statement on this thread's pinned DBAPI connection; all rows.
+
+        These reads run on every page view, where SQLAlchemy's per-call connection checkout
+        and result machinery cost several times the query itself; so each thread keeps one
+        pooled DBAPI connection in autocommit and runs statements compiled once.  A failing
+        connection is dropped (and returned to the pool as invalid) and the DBAPI error is
+        raised, so the request falls through to Flask.
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self.engine.raw_connection()
@@ -120,14 +134,13 @@ class PublicReadFastPath:
                 conn.driver_connection.autocommit = True
             with self._pinned_lock:
                 self._pinned.append(conn)
-        compiled = self._compiled
-        params = compiled.construct_params({"slug": site, "key": article})
+        params = compiled.construct_params(values)
         if compiled.positiontup:
             params = [params[name] for name in compiled.positiontup]
         try:
             cursor = conn.cursor()
             cursor.execute(compiled.string, params)
-            row = cursor.fetchone()
+            rows = cursor.fetchall()
             cursor.close()
         except self.driver_errors:
             self._local.conn = None
@@ -135,7 +148,7 @@ class PublicReadFastPath:
                 self._pinned.remove(conn)
             conn.invalidate()
             raise
-        return None if row is None else (row[1] or 0)
+        return rows
 
     def close(self) -> None:
         """Return every pinned connection to the pool (app teardown, process exit)."""
@@ -144,10 +157,6 @@ class PublicReadFastPath:
         for conn in pinned:
             conn.close()
         self._local = threading.local()
-
-    def _connection(self):
-        """A pooled connection in autocommit: one statement, no BEGIN/ROLLBACK round trips."""
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def engine(self):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from engage.domain.errors import Forbidden, InvalidInput, NotFound
+from engage.domain.errors import Forbidden, InvalidInput, NotFound, TooMany
 from engage.extensions import db
 from engage.models import Article, Rating
 from engage.services import counters, ratings, sites
@@ -145,3 +145,24 @@ def test_random_votes_changes_and_withdrawals_never_drift(ctx, site, now, ops):
     ctx.execute(Rating.__table__.delete())
     ctx.execute(Article.__table__.delete())
     ctx.commit()
+
+
+def test_a_changed_vote_remembers_the_stars_it_replaced(ctx, site, now):
+    ratings.rate_article(ctx, site, "moved", "r1", 3, "net", now)
+    first = ctx.execute(select(Rating.stars, Rating.previous_stars)).one()
+    ratings.rate_article(ctx, site, "moved", "r1", 5, "net", now)
+    second = ctx.execute(select(Rating.stars, Rating.previous_stars)).one()
+    assert (tuple(first), tuple(second)) == ((3, None), (5, 3))
+    summary = ratings.summary_of(sites.find_article(ctx, sites.get_site(ctx, site), "moved"))
+    assert summary.bins == (0, 0, 0, 0, 1) and counters.verify_counters(ctx) == []
+
+
+def test_network_cap_refuses_new_votes_but_not_changes(ctx, site, now):
+    for reader in ("a", "b"):
+        ratings.rate_article(ctx, site, "capped", reader, 4, "same-net", now, 2)
+    with pytest.raises(TooMany) as refused:
+        ratings.rate_article(ctx, site, "capped", "c", 4, "same-net", now, 2)
+    assert refused.value.code == "network_vote_cap"
+    assert ratings.rate_article(ctx, site, "capped", "a", 1, "same-net", now, 2).summary.bins \
+        == (1, 0, 0, 1, 0)
+    assert _votes(ctx) == 2 and counters.verify_counters(ctx) == []
