@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engage.domain.comments import (
@@ -99,10 +100,17 @@ def _judge_existing(session: Session, site_slug: str, article_key: str, *facts):
 
 
 _S, _A = Site.__table__, Article.__table__
-# Built once (the busiest comment write): plain rows with the attributes the use case reads.
-_SITE_ROW = select(_S).where(_S.c.slug == bindparam("slug"))
-_ARTICLE_ROW = select(_A).where(_A.c.site_id == bindparam("site_id"),
-                                _A.c.key == bindparam("key"))
+_MT, _MS = Moderator.__table__, Membership.__table__
+# Built once (the busiest comment write): the site, the article and the names readers may not
+# take (the site's moderators' display names, one string joined by newlines) in ONE statement.
+_RESERVED_SUBQUERY = (select(func.aggregate_strings(_MT.c.display_name, "\n"))
+                      .select_from(_MT.join(_MS, _MS.c.moderator_id == _MT.c.id))
+                      .where(_MS.c.site_id == _S.c.id).scalar_subquery())
+_SITE_ARTICLE_ROW = (
+    select(*(c.label(f"s_{c.name}") for c in _S.c), *(c.label(f"a_{c.name}") for c in _A.c),
+           _RESERVED_SUBQUERY.label("reserved"))
+    .select_from(_S.outerjoin(_A, and_(_A.c.site_id == _S.c.id, _A.c.key == bindparam("key"))))
+    .where(_S.c.slug == bindparam("slug")))
 
 
 def _site_and_article(session: Session, site_slug: str, article_key: str, now: datetime | None,
@@ -110,16 +118,20 @@ def _site_and_article(session: Session, site_slug: str, article_key: str, now: d
     """The site and article rows for a new comment; the article is created on first use where
     the site allows it (with ``create=False``: ``None`` for a missing article).
 
+    :returns: ``(site, article)``: plain attribute objects with the tables' columns; the site's
+        also has ``reserved_names`` (its name and its moderators' display names).
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises InvalidInput: ``article_key_invalid``.
     """
     validate_article_key(article_key)
-    conn = session.connection()
-    site = conn.execute(_SITE_ROW, {"slug": site_slug}).first() if SLUG_RE.match(site_slug) \
-        else None
-    if site is None:
+    row = (session.connection().execute(_SITE_ARTICLE_ROW, {"slug": site_slug, "key": article_key})
+           .mappings().first() if SLUG_RE.match(site_slug) else None)
+    if row is None:
         raise NotFound("site_not_found")
-    article = conn.execute(_ARTICLE_ROW, {"site_id": site.id, "key": article_key}).first()
+    site = SimpleNamespace(**{c.name: row[f"s_{c.name}"] for c in _S.c})
+    site.reserved_names = [site.name, *(row["reserved"] or "").split("\n")]
+    article = (SimpleNamespace(**{c.name: row[f"a_{c.name}"] for c in _A.c})
+               if row["a_id"] is not None else None)
     if article is None and create:
         article = article_for_write(session, session.get(Site, site.id), article_key, now)
     return site, article
@@ -134,7 +146,7 @@ def _judge(session: Session, site, article, reader_id: str, prepared: PreparedCo
     :raises InvalidInput: ``author_name_reserved``, ``parent_invalid``.
     :raises Forbidden: ``comments_closed``.
     """
-    if is_reserved_name(prepared.author_name, _reserved_names(session, site)):
+    if is_reserved_name(prepared.author_name, site.reserved_names):
         raise InvalidInput("author_name_reserved", field="author_name")
     ensure_open(article.comments_open, "comments_closed")
     top_parent = _resolve_parent(session, article, parent_id)
@@ -185,18 +197,6 @@ def moderation_context(session: Session, site: Site, article: Article, text: str
                            now=now, reader_id=reader_id, network_hash=network_hash,
                            is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
                            settings=ModerationSettings(), exclude_comment=exclude_comment)
-
-
-def _reserved_names(session: Session, site: Site) -> list[str]:
-    """The site's own name and its moderators' display names: readers may not take them."""
-    names = session.connection().execute(_MODERATOR_NAMES, {"site_id": site.id}).scalars().all()
-    return [site.name, *names]
-
-
-_MODERATOR_NAMES = (select(Moderator.__table__.c.display_name)
-                    .join(Membership.__table__,
-                          Membership.__table__.c.moderator_id == Moderator.__table__.c.id)
-                    .where(Membership.__table__.c.site_id == bindparam("site_id")))
 
 
 def _resolve_parent(session: Session, article: Article, parent_id: int | None) -> int | None:
