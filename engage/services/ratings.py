@@ -1,10 +1,10 @@
 """Rating use cases: vote (insert or move), withdraw, read — aggregates exact in one transaction.
 
 Votes are the busiest write, so the statements are built once (bound parameters).  On
-PostgreSQL a vote is ONE statement in its own transaction (:data:`_PG_VOTE`): lock the article
-row, upsert the vote (learning the stars it replaces from the conflicting row), move the
-aggregate with a relative UPDATE, all data-modifying CTEs of one ``WITH`` — one round trip
-instead of seven.  On SQLite (in-process, where round trips are free and the database write
+PostgreSQL a vote is one call of the schema's ``engage_vote`` function in its own transaction
+(:data:`_PG_VOTE`): lock the article row, upsert the vote (learning the stars it replaces from
+the conflicting row), move the aggregate with a relative UPDATE — one round trip instead of
+seven.  On SQLite (in-process, where round trips are free and the database write
 lock serialises writers) it is four short statements inside ``BEGIN IMMEDIATE``: lock, read the
 old vote, upsert, move.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
-from engage.domain.errors import NotFound, TooMany
+from engage.domain.errors import Forbidden, NotFound, TooMany
 from engage.domain.ratings import RatingSummary, validate_stars
 from engage.models import Article, Rating, Site
 from engage.services.sites import article_for_write, ensure_open, get_site, validate_article_key
@@ -66,61 +66,25 @@ def _upsert_statement(dialect: str):
 _UPSERT = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
 
 
-def _pg_bin_delta(k: int) -> str:
-    return (f"rating_{k} = article.rating_{k} + (CASE WHEN :stars = {k} THEN 1 ELSE 0 END)"
-            f" - (CASE WHEN up.previous_stars = {k} THEN 1 ELSE 0 END)")
-
-
-# One vote on PostgreSQL, two statements in one transaction (one round trip each).
-# _PG_LOCK locks the article row (lock order article → rating, as in every other path that
-# touches both, so concurrent paths queue instead of deadlocking) and sets asynchronous commit
-# for this transaction (``set_config(…, true)`` is ``SET LOCAL``, manual §30.4).  Because the
-# lock is taken in its own statement, _PG_MOVE's snapshot (READ COMMITTED: one per statement)
-# already holds every vote committed before the lock was granted, so the vote it replaces is
-# read exactly.  _PG_MOVE upserts the vote, learning the stars it replaces from the conflicting
-# row (``previous_stars = rating.stars``), refuses a new vote over the per-network cap, and moves
-# the aggregate by relative amounts, as data-modifying CTEs of one ``WITH``.
-_PG_LOCK = text("""
-SELECT article.id, article.ratings_open, set_config('synchronous_commit', :sync, true)
-FROM article JOIN site ON site.id = article.site_id
-WHERE site.slug = :slug AND article.key = :key
-FOR UPDATE OF article
-""")
-_PG_MOVE = text(f"""
-WITH up AS (
-    INSERT INTO rating (article_id, reader_id, stars, previous_stars, network_hash,
-                        created_at, updated_at)
-    SELECT :article_id, :reader_id, :stars, NULL, :network_hash, :now, :now
-    WHERE :cap = 0
-        OR EXISTS (SELECT 1 FROM rating r WHERE r.article_id = :article_id
-                   AND r.reader_id = :reader_id)
-        OR (SELECT count(*) FROM rating r WHERE r.article_id = :article_id
-            AND r.network_hash = :network_hash AND r.created_at >= :since) < :cap
-    ON CONFLICT (article_id, reader_id) DO UPDATE
-        SET stars = excluded.stars, updated_at = excluded.updated_at,
-            network_hash = excluded.network_hash, previous_stars = rating.stars
-    RETURNING rating.article_id, rating.previous_stars
-), moved AS (
-    UPDATE article SET {", ".join(_pg_bin_delta(k) for k in range(1, 6))},
-        rating_count = article.rating_count
-            + (CASE WHEN up.previous_stars IS NULL THEN 1 ELSE 0 END),
-        rating_sum = article.rating_sum + :stars - COALESCE(up.previous_stars, 0),
-        version = article.version + 1
-    FROM up WHERE article.id = up.article_id AND up.previous_stars IS DISTINCT FROM :stars
-    RETURNING article.rating_1, article.rating_2, article.rating_3, article.rating_4,
-              article.rating_5
-)
-SELECT up.article_id IS NOT NULL,
-       COALESCE(moved.rating_1, a.rating_1), COALESCE(moved.rating_2, a.rating_2),
-       COALESCE(moved.rating_3, a.rating_3), COALESCE(moved.rating_4, a.rating_4),
-       COALESCE(moved.rating_5, a.rating_5)
-FROM article AS a LEFT JOIN up ON true LEFT JOIN moved ON true
-WHERE a.id = :article_id
-""").bindparams(bindparam("now", type_=Rating.created_at.type),
-                bindparam("since", type_=Rating.created_at.type),
-                bindparam("article_id", type_=Integer()), bindparam("stars", type_=Integer()),
-                bindparam("cap", type_=Integer()), bindparam("reader_id", type_=String()),
-                bindparam("network_hash", type_=String()))
+# One vote on PostgreSQL: one call of the schema's ``engage_vote`` function (see
+# engage/models/rating.py), in autocommit, so the call is the transaction and a vote costs one
+# round trip.  Inside it, each statement takes its own snapshot (READ COMMITTED, a VOLATILE
+# function): it locks the article row (lock order article → rating, as every other path that
+# touches both, so concurrent paths queue instead of deadlocking), refuses a new vote over the
+# per-network cap, upserts the vote learning the stars it replaces from the conflicting row
+# (``previous_stars = rating.stars``), and moves the aggregate by relative amounts; it sets
+# asynchronous commit for the transaction when asked (``set_config(…, true)`` is ``SET LOCAL``,
+# PostgreSQL manual §30.4).  A single data-modifying ``WITH`` statement was tried first and drifted
+# under 20 concurrent votes of one reader: its one snapshot predates the lock.
+_PG_VOTE = text("SELECT outcome, r1, r2, r3, r4, r5 FROM engage_vote("
+                ":slug, :key, :reader_id, :stars, :network_hash, :now, :since, :cap, :sync)"
+                ).bindparams(bindparam("now", type_=Rating.created_at.type),
+                             bindparam("since", type_=Rating.created_at.type),
+                             bindparam("stars", type_=Integer()), bindparam("cap", type_=Integer()),
+                             bindparam("slug", type_=String()), bindparam("key", type_=String()),
+                             bindparam("reader_id", type_=String()),
+                             bindparam("network_hash", type_=String()),
+                             bindparam("sync", type_=String()))
 
 
 def summary_of(article: Article | None) -> RatingSummary:
@@ -217,27 +181,27 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
 
 def _pg_vote(session: Session, site_slug: str, article_key: str, reader_id: str, stars: int,
              network_hash: str, now: datetime, cap: int, durable: bool) -> VoteResult | None:
-    """A vote as :data:`_PG_LOCK` + :data:`_PG_MOVE` in one transaction; ``None`` (nothing
-    written) when the article does not exist yet: the caller's general path creates it or
-    answers 404.
+    """A vote as one call of ``engage_vote`` (:data:`_PG_VOTE`); ``None`` (nothing written) when
+    the article does not exist yet: the caller's general path creates it or answers 404.
 
     :raises Forbidden: ``ratings_closed``.
     :raises TooMany: ``network_vote_cap``.
     """
     validate_article_key(article_key)
-    with write_transaction(session):
-        conn = session.connection()
-        locked = conn.execute(_PG_LOCK, {"slug": site_slug, "key": article_key,
-                                         "sync": "on" if durable else "off"}).first()
-        if locked is None:
-            return None
-        ensure_open(locked[1], "ratings_closed")
-        row = conn.execute(_PG_MOVE, {
-            "article_id": locked[0], "reader_id": reader_id, "stars": stars,
+    if session.in_transaction():
+        session.commit()
+    with session.get_bind().connect() as conn:
+        row = conn.execution_options(isolation_level="AUTOCOMMIT").execute(_PG_VOTE, {
+            "slug": site_slug, "key": article_key, "reader_id": reader_id, "stars": stars,
             "network_hash": network_hash, "now": now, "since": now - timedelta(days=1),
-            "cap": cap}).one()
-        if not row[0]:
-            raise TooMany("network_vote_cap", limit=cap)
+            "cap": cap, "sync": "on" if durable else "off"}).one()
+    outcome = row[0]
+    if outcome == "missing":
+        return None
+    if outcome == "closed":
+        raise Forbidden("ratings_closed")
+    if outcome == "capped":
+        raise TooMany("network_vote_cap", limit=cap)
     return VoteResult(RatingSummary(tuple(row[1:6])), stars)
 
 
