@@ -120,3 +120,48 @@ class PrivatePostgres:
                 self.stop()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Gunicorn:
+    """``gunicorn -c config/gunicorn.conf.py 'engage:create_app()'`` on a free port."""
+
+    def __init__(self, env: dict, log: Path, workers: int = 2, worker_class: str = "sync") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        root = Path(__file__).resolve().parents[2]
+        gunicorn = Path(os.sys.executable).parent / "gunicorn"
+        self.env = {**env, "ENGAGE_BIND": f"127.0.0.1:{self.port}",
+                    "ENGAGE_WORKERS": str(workers), "ENGAGE_WORKER_CLASS": worker_class,
+                    "ENGAGE_ACCESS_LOG": "-"}
+        with log.open("w") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [str(gunicorn), "-c", str(root / "config" / "gunicorn.conf.py"),
+                 "engage:create_app()"], cwd=root, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT)
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited {self.proc.returncode}: {self.output()}")
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"gunicorn not ready: {self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
