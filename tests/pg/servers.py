@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("ENGAGE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """``$ENGAGE_PG_BIN``, else the newest Debian ``/usr/lib/postgresql/<major>/bin``."""
+    if os.environ.get("ENGAGE_PG_BIN"):
+        return Path(os.environ["ENGAGE_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def require(flag: str, reason: str) -> None:
