@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from conftest import make_app
 from engage.extensions import db
 from engage.services import sites
 from engage.services.counters import verify_counters
@@ -37,8 +36,8 @@ def _answers_503(response, started: float) -> None:
     assert error["code"] == "service_unavailable" and error["request_id"]
 
 
-def test_postgres_outage_answers_503_and_recovers(private_pg):
-    app = make_app(private_pg.url, DB_CONNECT_TIMEOUT_S=2, DB_POOL_TIMEOUT_S=2,
+def test_postgres_outage_answers_503_and_recovers(private_pg, app_on):
+    app = app_on(private_pg.url, DB_CONNECT_TIMEOUT_S=2, DB_POOL_TIMEOUT_S=2,
                    DB_RETRY_AFTER_S=7)
     client = app.test_client()
     with app.app_context():
@@ -80,8 +79,5 @@ def test_postgres_outage_answers_503_and_recovers(private_pg):
     assert client.get(ARTICLE_URL, headers={"If-None-Match": etag}).status_code == 304
     assert rate(client, other, 1, site="open").status_code == 200
     assert client.get(ARTICLE_URL).get_json()["rating"]["count"] == 2
-    app.wsgi_app.close()  # the fast path's pinned connections back to the pool
     with app.app_context():
         assert verify_counters(db.session) == []
-        db.session.remove()
-        db.engine.dispose()

@@ -10,7 +10,6 @@ import time
 import pytest
 import redis
 
-from conftest import make_app
 from engage.extensions import db
 from engage.services import sites
 from helpers import new_token, post_comment
@@ -26,8 +25,8 @@ def private_redis(tmp_path):
     server.kill()
 
 
-def _app(redis_url, tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'fallback.sqlite3'}", RATELIMIT_STORAGE_URI=redis_url,
+def _app(app_on, redis_url, tmp_path):
+    app = app_on(f"sqlite:///{tmp_path / 'fallback.sqlite3'}", RATELIMIT_STORAGE_URI=redis_url,
                    LIMIT_COMMENT_POSTS="2/minute", LIMIT_READER_TOKENS="1000/minute")
     with app.app_context():
         sites.create_site(db.session, "news", "News", auto_create_articles=True)
@@ -54,9 +53,9 @@ def _wait_for_redis_again(client, seconds: float = 70) -> None:
         time.sleep(0.25)
 
 
-def test_redis_down_at_start_mid_run_and_back(private_redis, tmp_path, caplog):
+def test_redis_down_at_start_mid_run_and_back(private_redis, app_on, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="flask-limiter")
-    app = _app(private_redis.url, tmp_path)          # nothing listens on the port yet
+    app = _app(app_on, private_redis.url, tmp_path)          # nothing listens on the port yet
     client = app.test_client()
 
     started = time.monotonic()
@@ -84,4 +83,3 @@ def test_redis_down_at_start_mid_run_and_back(private_redis, tmp_path, caplog):
     _wait_for_redis_again(client)
     _limit_holds(client)
     assert redis.Redis.from_url(private_redis.url).keys("LIMITS:*")
-    app.wsgi_app.close()
