@@ -38,6 +38,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from engage.web.fastpath import PublicReadFastPath
 
     app.wsgi_app = PublicReadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    from engage.web.observability import MetricsMiddleware
+
+    app.wsgi_app = MetricsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     from engage.cli import engage_cli
 
     app.cli.add_command(engage_cli)
@@ -68,6 +71,9 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter keeps "storage unreachable, use the in-memory fallback" on the (shared)
+    # extension object; a new app starts on its own configured storage.
+    limiter._storage_dead = False
     login_manager.init_app(app)
     from engage.web.i18n import select_locale, select_timezone
 

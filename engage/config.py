@@ -1,6 +1,7 @@
 """Layered configuration: defaults.toml → $ENGAGE_CONFIG → ENGAGE_* env → overrides, then validated."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -60,6 +61,9 @@ def _derive(app: Flask) -> None:
         options.setdefault("pool_size", int(cfg["DB_POOL_SIZE"]))
         options.setdefault("max_overflow", int(cfg["DB_MAX_OVERFLOW"]))
         options.setdefault("pool_timeout", float(cfg["DB_POOL_TIMEOUT_S"]))
+        # libpq's connect_timeout: during an outage a new connection fails within this many
+        # seconds (a refused port fails at once), so a request answers 503 instead of hanging.
+        options.setdefault("connect_args", {"connect_timeout": int(cfg["DB_CONNECT_TIMEOUT_S"])})
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not cfg.get("SECRET_KEY"):
         secret_path = Path(app.instance_path) / SECRET_FILE
@@ -82,11 +86,22 @@ def _validate(cfg: Mapping[str, Any]) -> None:
             raise ConfigError("production needs ENGAGE_SECRET_KEY of at least 32 characters")
         if cfg.get("DEBUG"):
             raise ConfigError("production refuses DEBUG")
+        if (str(cfg.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://")
+                and int(cfg.get("WORKERS") or 1) > 1):
+            # Each worker would count on its own: N workers let N times every limit through.
+            raise ConfigError("production with several workers needs a shared limiter storage "
+                              "(RATELIMIT_STORAGE_URI=redis://…), not memory://")
     for key in ("COMMENT_MIN_CHARS", "COMMENT_MAX_CHARS", "AUTHOR_NAME_MAX_CHARS",
                 "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS",
-                "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S"):
+                "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S",
+                "WORKERS", "DB_CONNECT_TIMEOUT_S", "DB_RETRY_AFTER_S"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    try:
+        for network in cfg["METRICS_ALLOWED_NETWORKS"]:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"METRICS_ALLOWED_NETWORKS must be a list of CIDR networks: {err}")
     if cfg["COMMENT_MIN_CHARS"] > cfg["COMMENT_MAX_CHARS"]:
         raise ConfigError("COMMENT_MIN_CHARS exceeds COMMENT_MAX_CHARS")

@@ -95,6 +95,25 @@ def app_factory(backend, tmp_path):
 
 
 @pytest.fixture
+def app_on():
+    """Build apps on a given database URI (a private server, a named SQLite file) with extra
+    settings, like ``app_factory``; cleaned up after the test."""
+    made = []
+
+    def factory(uri: str, **overrides):
+        app = make_app(uri, **overrides)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        app.wsgi_app.close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def app(app_factory):
     """The default test app (limits as in defaults.toml)."""
     return app_factory()

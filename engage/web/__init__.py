@@ -21,3 +21,6 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     register_error_handlers(app)
     register_security(app)
+    from engage.web.observability import register_observability
+
+    register_observability(app)

@@ -8,6 +8,8 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engage.domain.errors import (
@@ -115,6 +117,17 @@ def error_response(status: int, code: str, params: dict | None = None, headers=N
     return response, status, headers or {}
 
 
+def database_unavailable(err: SQLAlchemyError) -> bool:
+    """Whether a database error means "unreachable or overloaded" (→ 503) rather than a bug.
+
+    Connection refused or dropped and server shutdown arrive as ``OperationalError`` or
+    ``InterfaceError`` (PEP 249 classes, wrapped by SQLAlchemy); a full pool past
+    ``DB_POOL_TIMEOUT_S`` is SQLAlchemy's ``TimeoutError``.
+    """
+    return (isinstance(err, (OperationalError, InterfaceError, PoolTimeout))
+            or bool(getattr(err, "connection_invalidated", False)))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers: domain errors, request errors, HTTP errors, rate limits, CSRF, 500."""
 
@@ -145,6 +158,22 @@ def register_error_handlers(app: Flask) -> None:
         allow = {"Allow": err.valid_methods and ", ".join(err.valid_methods)} \
             if err.code == 405 and getattr(err, "valid_methods", None) else None
         return error_response(err.code or 500, code, headers=allow)
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(err: SQLAlchemyError):
+        if not database_unavailable(err):
+            return _internal(err)
+        # Nothing was stored: the transaction failed before its COMMIT was acknowledged
+        # (write_transaction rolls back).  The pool drops the broken connection and opens new
+        # ones once the server is back, so the next request recovers without a restart.
+        log.warning("database unavailable: %s", type(getattr(err, "orig", None) or err).__name__,
+                    extra={"request_id": g.get("request_id", "")})
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        seconds = app.config["DB_RETRY_AFTER_S"]
+        return error_response(503, "service_unavailable", headers={"Retry-After": str(seconds)})
 
     @app.errorhandler(Exception)
     def _internal(err: Exception):

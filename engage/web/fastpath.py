@@ -26,6 +26,7 @@ from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, VERSION_QUERY
 from engage.web.api.params import parse_page_args
 from engage.web.api.views import article_etag, counts_body
 from engage.web.cache import etag_for
+from engage.web.observability import ENDPOINT_KEY
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
 from engage.web.security import request_id_from, security_headers
@@ -53,10 +54,12 @@ class PublicReadFastPath:
             path = environ.get("PATH_INFO", "")
             answer = None
             if match := _ARTICLE_PATH.match(path):
-                answer = self._article(environ, match.group(1), match.group(2))
+                answer, endpoint = self._article(environ, match.group(1), match.group(2)), \
+                    "api.get_article"
             elif match := _COUNTS_PATH.match(path):
-                answer = self._counts(environ, match.group(1))
+                answer, endpoint = self._counts(environ, match.group(1)), "api.get_counts"
             if answer is not None:
+                environ[ENDPOINT_KEY] = endpoint  # the metrics label Flask would have given
                 status, headers, body = answer
                 start_response(status, headers)
                 return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]

@@ -57,3 +57,30 @@ def test_production_cookie_is_secure():
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_memory_limits_with_several_workers(monkeypatch):
+    monkeypatch.delenv("ENGAGE_RATELIMIT_STORAGE_URI", raising=False)
+    prod = {"DEPLOYMENT": "production", "SECRET_KEY": "k" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    with pytest.raises(ConfigError, match="memory://"):
+        create_app({**prod, "WORKERS": 4})
+    monkeypatch.setenv("ENGAGE_WORKERS", "2")  # what config/gunicorn.conf.py exports
+    with pytest.raises(ConfigError, match="memory://"):
+        create_app(prod)
+    assert create_app({**prod, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
+    monkeypatch.delenv("ENGAGE_WORKERS")
+    assert create_app(prod).config["WORKERS"] == 1          # one process may count alone
+    assert create_app({"SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                       "WORKERS": 4})                       # development is not refused
+
+
+def test_metrics_networks_must_be_cidr():
+    with pytest.raises(ConfigError, match="METRICS_ALLOWED_NETWORKS"):
+        create_app({"SECRET_KEY": "k" * 40, "METRICS_ALLOWED_NETWORKS": ["not-a-network"]})
+
+
+def test_postgresql_connections_time_out():
+    app = create_app({"SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://u@h/db",
+                      "DB_CONNECT_TIMEOUT_S": 2})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 2}

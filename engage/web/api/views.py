@@ -18,6 +18,7 @@ from engage.web.api.params import parse_page_args
 from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
 from engage.web.api.schemas import CommentBody, RatingBody, parse_body
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
+from engage.web.observability import COMMENTS
 from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
 
 bp = Blueprint("api", __name__)
@@ -196,6 +197,7 @@ def post_comment(site: str, article: str):
                                      comment_limits(), honeypot=body.website,
                                      form_age_ms=body.elapsed_ms,
                                      retry=retry_guard(body, site, article))
+    COMMENTS.labels("replayed" if result.replayed else result.status.value).inc()
     headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
     return jsonify({"id": result.id, "status": result.shown()}), 201, headers
 

@@ -1,16 +1,21 @@
 """Widget views: the iframe page (readable without JavaScript) and the embed script."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request, send_from_directory
+from importlib.metadata import version as distribution_version
+
+from flask import (Blueprint, current_app, g, make_response, render_template, request,
+                   send_from_directory)
 
 from flask_babel import gettext as _
 
 from engage.extensions import csrf, db
-from engage.services import comments, ratings
+from engage.services import comments, ratings, sites
 from engage.services.sites import get_site, validate_article_key
+from engage.web.cache import etag_for, not_modified, public_cache_headers
 from engage.web.i18n import display_average, display_datetime
 
 bp = Blueprint("widget", __name__)
+ENGAGE_VERSION = distribution_version("engage")
 
 
 @bp.get("/embed.js")
@@ -38,11 +43,31 @@ def article_widget(site: str, article: str):
     g.frame_ancestors = " ".join(["'self'", *site_row.allowed_origins])
     sort = request.args.get("sort", "newest")
     sort = sort if sort in comments.SORTS else "newest"  # a page, not an API: no 422 here
+    etag = widget_etag(site_row, article, sort)
+    unchanged = not_modified(etag)
+    if unchanged is not None:
+        return unchanged
     page = comments.thread_page(db.session, site, article, sort=sort,
                                 limit=current_app.config["COMMENTS_PAGE_SIZE"])
     summary = ratings.summary_of(page.article)
-    return render_template(
+    response = make_response(render_template(
         "widget/article.html", site=site_row, article_key=article, article=page.article,
         summary=summary, average_text=display_average(summary.average), page=page,
         fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"], sort=sort,
-        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"])
+        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"]))
+    response.set_etag(etag)
+    return public_cache_headers(response)
+
+
+def widget_etag(site_row, article: str, sort: str) -> str:
+    """The widget page's validator: everything the page is rendered from.
+
+    The article's version (bumped in the same transaction by every write that changes what
+    readers see), every column of the site row (name, locale, time zone, origins, settings),
+    the sort and ``?lang=``, the page size, and the package version (templates change with it).
+    Reader-specific state is never in the page: the widget fetches it from ``…/me``.
+    """
+    version = sites.article_version(db.session, site_row.slug, article)
+    site_state = [getattr(site_row, column.key) for column in site_row.__table__.columns]
+    return etag_for("widget", version, site_state, article, sort, request.args.get("lang", ""),
+                    current_app.config["COMMENTS_PAGE_SIZE"], ENGAGE_VERSION)
