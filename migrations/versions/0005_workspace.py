@@ -1,0 +1,38 @@
+"""moderator workspace: rejection reason codes, undo links, audit index
+
+Revision ID: 0005_workspace
+Revises: 0004
+Create Date: 2026-11-30 22:15:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005_workspace'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reason_code', sa.String(length=32), server_default='',
+                                      nullable=False))
+        batch_op.add_column(sa.Column('undoes_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_moderation_action_undoes_id_moderation_action'),
+                                    'moderation_action', ['undoes_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_unique_constraint('uq_moderation_action_undoes', ['undoes_id'])
+        batch_op.create_index('ix_moderation_action_moderator_time', ['moderator_id', 'created_at'],
+                              unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_action_moderator_time')
+        batch_op.drop_constraint('uq_moderation_action_undoes', type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_moderation_action_undoes_id_moderation_action'),
+                                 type_='foreignkey')
+        batch_op.drop_column('undoes_id')
+        batch_op.drop_column('reason_code')
