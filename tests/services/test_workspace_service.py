@@ -196,9 +196,8 @@ def test_queue_item_has_parent_and_reader_history(ctx, mods, now):
     [reply] = _post(ctx, now + timedelta(minutes=1), 1, reader="r1", parent=parent,
                     text="trả lời")
     site_id = ctx.get(Comment, reply).site_id
-    with ctx.begin():
-        ctx.add(Ban(site_id=site_id, scope=BanScope.READER, value="r1", reason="x",
-                    created_at=now))
+    ctx.add(Ban(site_id=site_id, scope=BanScope.READER, value="r1", reason="x", created_at=now))
+    ctx.commit()
     [item] = queue_page(ctx, mods["a"].id, QueueFilter(), 50).items
     assert item.comment.id == reply and item.parent.id == parent
     h = item.history
