@@ -59,6 +59,8 @@ def _validate_ids(comment_ids: list[int]) -> list[int]:
         raise InvalidInput("selection_empty", field="ids")
     if len(ids) > MAX_BATCH:
         raise InvalidInput("selection_too_large", field="ids", limit=MAX_BATCH)
+    if any(not 0 < i < 2**31 for i in ids):  # no such row; PostgreSQL would refuse the value
+        raise NotFound("comment_not_found")
     return ids
 
 
@@ -149,6 +151,8 @@ def undo(session: Session, moderator: Moderator, action_id: int, now: datetime,
     :raises Conflict: ``already_undone`` when every decision of the batch was undone before.
     """
     result = ActionResult()
+    if not 0 < action_id < 2**31:
+        raise NotFound("action_not_found")
     with write_transaction(session):
         mine = (ModerationAction.moderator_id == moderator.id,
                 ModerationAction.site_id.in_(moderator_site_ids(moderator.id)))

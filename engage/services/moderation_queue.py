@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from engage.domain.errors import InvalidInput
-from engage.models import Article, Ban, BanScope, Comment, CommentStatus, Site
+from engage.domain.errors import InvalidInput, NotFound
+from engage.models import (
+    Article, Ban, BanScope, Comment, CommentStatus, Membership, Moderator, Site)
 from engage.services.keyset import apply_keyset, cursor_after
 from engage.services.scope import moderator_site_ids
 
@@ -175,3 +176,37 @@ def _histories(session: Session, comments: list[Comment]) -> dict[tuple[int, str
         pending=e.get("pending", 0), bans=e.get("bans", 0), first_seen=e["first_seen"])
         for key, e in acc.items()}
 
+
+
+def check_scope(session: Session, moderator_id: int, *, site_id: int | None = None,
+                article_id: int | None = None, reader: str = "", comment_id: int | None = None,
+                moderator_name: str = "") -> None:
+    """Refuse filter values naming things outside the moderator's sites, as if they did not exist.
+
+    A reader or moderator counts as in scope when they commented / are a member on one of the
+    moderator's sites.  Ids beyond the integer range are simply unknown.
+
+    :raises NotFound: ``site_not_found``, ``article_not_found``, ``reader_not_found``,
+        ``comment_not_found``, ``moderator_not_found``.
+    """
+    mine = moderator_site_ids(moderator_id)
+    checks = (
+        (site_id, "site_not_found", lambda: select(Site.id).where(Site.id == site_id,
+                                                                    Site.id.in_(mine))),
+        (article_id, "article_not_found", lambda: select(Article.id).where(
+            Article.id == article_id, Article.site_id.in_(mine))),
+        (comment_id, "comment_not_found", lambda: select(Comment.id).where(
+            Comment.id == comment_id, Comment.site_id.in_(mine))),
+        (reader or None, "reader_not_found", lambda: select(Comment.id).where(
+            Comment.reader_id == reader, Comment.site_id.in_(mine)).limit(1)),
+        (moderator_name or None, "moderator_not_found", lambda: select(Membership.site_id).join(
+            Moderator, Moderator.id == Membership.moderator_id).where(
+            Moderator.username == moderator_name, Membership.site_id.in_(mine)).limit(1)),
+    )
+    for value, code, query in checks:
+        if value is None:
+            continue
+        if isinstance(value, int) and not 0 < value < 2**31:
+            raise NotFound(code)
+        if session.execute(query()).first() is None:
+            raise NotFound(code)
