@@ -1,0 +1,163 @@
+"""Generated tenant-isolation and CSRF checks over every moderator route in ``app.url_map``.
+
+A moderator of site A calls each route with site B's comment, article, reader, site, audit
+row and moderator: every call answers 404 and nothing of B changes.  A route added without a
+case here fails :func:`test_every_moderator_route_has_an_isolation_case`.  Every route that
+accepts POST refuses it without a CSRF token (403) and refuses GET (405).
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import (
+    Article, Ban, Comment, Membership, ModerationAction, ModerationActionKind, Moderator, Rating,
+    Site, SiteWord)
+from engage.models.types import utcnow
+from engage.services import accounts, moderation_actions, sites
+from engage.models import CommentStatus
+from helpers import csrf_token, login, new_token, post_comment, rate
+
+# Routes with no object ids to misuse: the login form and logout (which only ends one's own
+# session).  Everything else must have cases below.
+NO_IDS = {"moderation.login", "moderation.logout"}
+
+
+def is_moderator_route(rule) -> bool:
+    """Moderator routes: the workspace blueprint and the JSON API under /api/v1/moderation."""
+    return rule.endpoint.startswith("moderation.") or rule.rule.startswith("/api/v1/moderation")
+
+
+def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
+    """(method, url, form-or-json) per endpoint, each naming one of B's things."""
+    c, a, r, act, s, m = b["comment"], b["article"], b["reader"], b["action"], b["site"], b["mod"]
+    form = {"action": "approve", "expected": "pending", "reason": "Lý do", "scope": "reader",
+            "days": "1", "hours": "24", "confirm": "y"}
+    return {
+        "moderation.queue": [("GET", f"/moderation/?site={s}", {}),
+                             ("GET", f"/moderation/?article={a}", {}),
+                             ("GET", f"/moderation/?reader={r}", {})],
+        "moderation.act": [("POST", f"/moderation/comments/{c}", form)],
+        "moderation.bulk": [("POST", "/moderation/bulk", {**form, "ids": [c]}),
+                            ("POST", "/moderation/bulk",
+                             {**form, "all_on_page": "y", "page_ids": [c]})],
+        "moderation.undo": [("POST", f"/moderation/actions/{act}/undo", {})],
+        "moderation.ban": [("POST", f"/moderation/comments/{c}/ban", form)],
+        "moderation.article_ratings": [("GET", f"/moderation/articles/{a}/ratings", {})],
+        "moderation.remove_votes": [("POST", f"/moderation/articles/{a}/ratings/remove", form)],
+        "moderation.reset_ratings": [("POST", f"/moderation/articles/{a}/ratings/reset", form)],
+        "moderation.audit_log": [("GET", f"/moderation/audit?{q}", {}) for q in (
+            f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
+        "moderation.audit_csv": [("GET", f"/moderation/audit.csv?{q}", {}) for q in (
+            f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
+        "api.moderation_queue": [("GET", f"/api/v1/moderation/queue?{q}", {}) for q in (
+            f"site={s}", f"article={a}", f"reader={r}")],
+        "api.moderation_decide": [("JSON", "/api/v1/moderation/decisions", {
+            "ids": [c], "action": "approve", "expected": "pending"})],
+        "api.moderation_undo": [("JSON", f"/api/v1/moderation/actions/{act}/undo", None)],
+        "api.moderation_audit": [("GET", f"/api/v1/moderation/audit?{q}", {}) for q in (
+            f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
+    }
+
+
+def snapshot(app, site_id: int) -> dict:
+    """Everything of site B a moderator could change."""
+    with app.app_context():
+        s = db.session
+        return {
+            "site": s.execute(select(Site.__table__).where(Site.id == site_id)).all(),
+            "comments": s.execute(select(Comment.id, Comment.status, Comment.published_at)
+                                  .where(Comment.site_id == site_id).order_by(Comment.id)).all(),
+            "articles": s.execute(select(Article.__table__).where(Article.site_id == site_id)).all(),
+            "ratings": s.execute(select(Rating.__table__).join(
+                Article, Article.id == Rating.article_id).where(Article.site_id == site_id)).all(),
+            "audit": s.execute(select(ModerationAction.__table__).where(
+                ModerationAction.site_id == site_id)).all(),
+            "bans": s.execute(select(Ban.__table__).where(Ban.site_id == site_id)).all(),
+            "words": s.execute(select(SiteWord.__table__).where(SiteWord.site_id == site_id)).all(),
+            "members": s.execute(select(Membership.__table__).where(
+                Membership.site_id == site_id)).all(),
+        }
+
+
+@pytest.fixture
+def site_b(app, client, moderator):
+    """Site B with a pending and a just-approved comment (an undoable audit row), a vote and a
+    moderator of its own; returns B's ids."""
+    with app.app_context():
+        sites.create_site(db.session, "rival", "Báo Đối Thủ", [], premoderation=True,
+                          auto_create_articles=True)
+        accounts.create_moderator(db.session, "rivalmod", "rival-password", "Đối thủ", ["rival"])
+    token = new_token(client)
+    cid = post_comment(client, token, "Bình luận của trang B", site="rival").get_json()["id"]
+    other = post_comment(client, token, "Một bình luận khác", site="rival").get_json()["id"]
+    rate(client, token, 4, site="rival")
+    with app.app_context():
+        rival = db.session.execute(select(Moderator).where(
+            Moderator.username == "rivalmod")).scalar_one()
+        moderation_actions.decide(db.session, rival, [other], ModerationActionKind.APPROVE,
+                                  CommentStatus.PENDING, utcnow(), request_id="b-req")
+        comment = db.session.get(Comment, cid)
+        action = db.session.execute(select(ModerationAction.id)).scalar_one()
+        return {"comment": cid, "article": comment.article_id, "reader": comment.reader_id,
+                "site": comment.site_id, "action": action, "mod": "rivalmod"}
+
+
+def _call(client, method, url, data, token):
+    if method == "GET":
+        return client.get(url)
+    if method == "JSON":
+        return client.post(url, json=data, headers={"X-CSRFToken": token})
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def test_every_moderator_route_has_an_isolation_case(app):
+    routes = {r.endpoint for r in app.url_map.iter_rules() if is_moderator_route(r)}
+    covered = set(cases({k: 1 for k in ("comment", "article", "reader", "action", "site",
+                                        "mod")})) | NO_IDS
+    assert routes - covered == set(), "add isolation cases for these routes"
+    assert covered - routes == set(), "cases for routes that no longer exist"
+
+
+def test_site_a_moderator_gets_404_for_site_b_ids_and_b_is_unchanged(app, client, moderator,
+                                                                      site_b):
+    before = snapshot(app, site_b["site"])
+    login(client, *moderator)
+    token = csrf_token(client.get("/moderation/").get_data(as_text=True))
+    for endpoint, calls in cases(site_b).items():
+        for method, url, data in calls:
+            response = _call(client, method, url, data, token)
+            assert response.status_code == 404, (endpoint, url, response.status_code)
+    assert snapshot(app, site_b["site"]) == before
+
+
+def test_state_changing_routes_need_csrf_and_refuse_get(app, client, moderator, site_b):
+    login(client, *moderator)
+    posting = [r for r in app.url_map.iter_rules()
+               if is_moderator_route(r) and r.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    assert posting, "no state-changing moderator routes found"
+    by_endpoint = cases(site_b)
+    for rule in posting:
+        if rule.endpoint in NO_IDS:
+            url = rule.rule
+        else:
+            url = next(u for m, u, _ in by_endpoint[rule.endpoint] if m in ("POST", "JSON"))
+        for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
+            response = client.open(url, method=method, data={"action": "approve"})
+            assert response.status_code == 403, (rule.endpoint, method, response.status_code)
+        if rule.endpoint != "moderation.login":  # GET shows the login form, changing nothing
+            assert client.get(url).status_code == 405, rule.endpoint
+
+
+def test_the_same_reads_work_for_site_bs_own_moderator(app, client, site_b):
+    """Control: the 404s above come from scoping, not from malformed calls."""
+    login(client, "rivalmod", "rival-password")
+    token = csrf_token(client.get("/moderation/").get_data(as_text=True))
+    for endpoint, calls in cases(site_b).items():
+        for method, url, data in calls:
+            if method == "GET":
+                assert _call(client, method, url, data, token).status_code == 200, url
+    response = _call(client, "JSON", "/api/v1/moderation/decisions", {
+        "ids": [site_b["comment"]], "action": "approve", "expected": "pending"}, token)
+    assert response.status_code == 200 and response.get_json()["done"] == [site_b["comment"]]
