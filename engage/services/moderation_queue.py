@@ -121,13 +121,16 @@ def queue_page(session: Session, moderator_id: int, flt: QueueFilter, limit: int
     return QueuePage(items, cursor_after(flt.order, rows[-1][0]) if more else None)
 
 
-def queue_counts(session: Session, moderator_id: int, site_id: int | None = None) -> dict[str, int]:
-    """Comments per state on the moderator's sites (or one of them), every state present (0 if
-    none), and ``reported``: pending comments that reader reports sent back to the queue."""
+def queue_counts(session: Session, moderator_id: int, site_id: int | None = None,
+                 article_id: int | None = None) -> dict[str, int]:
+    """Comments per state on the moderator's sites (or one site, or one article), every state
+    present (0 if none), and ``reported``: pending comments that reader reports sent back."""
     counts = {status.value: 0 for status in CommentStatus}
     scoped = [Comment.site_id.in_(moderator_site_ids(moderator_id))]
     if site_id is not None:
         scoped.append(Comment.site_id == site_id)
+    if article_id is not None:
+        scoped.append(Comment.article_id == article_id)
     for status, n in session.execute(
             select(Comment.status, func.count()).where(*scoped).group_by(Comment.status)):
         counts[status.value] = n

@@ -83,7 +83,7 @@ def moderation_queue():
     check_scope(db.session, mod_id, site_id=flt.site_id, article_id=flt.article_id,
                 reader=flt.reader)
     page = queue_page(db.session, mod_id, flt, int(limit), request.args.get("cursor") or None)
-    return _private({"counts": queue_counts(db.session, mod_id, flt.site_id),
+    return _private({"counts": queue_counts(db.session, mod_id, flt.site_id, flt.article_id),
                      "items": [_item_json(i) for i in page.items],
                      "next_cursor": page.next_cursor, "csrf_token": generate_csrf()})
 

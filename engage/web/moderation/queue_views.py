@@ -52,7 +52,7 @@ def queue():
                       request.args.get("cursor") or None)
     return render_template(
         "moderation/queue.html", page=page, items=page.items, flt=flt, queues=QUEUES,
-        counts=queue_counts(db.session, mod_id, flt.site_id),
+        counts=queue_counts(db.session, mod_id, flt.site_id, flt.article_id),
         sites=moderator_sites(db.session, mod_id), reject_reasons=REJECT_REASONS,
         pipeline_reasons=list(REASON_TEXT), form=ActionForm(), bulk_form=BulkForm(),
         undo_form=UndoForm(), back=request.full_path.rstrip("?"), fmt_time=display_datetime,
