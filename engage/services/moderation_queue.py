@@ -97,28 +97,37 @@ def queue_page(session: Session, moderator_id: int, flt: QueueFilter, limit: int
     if not 0 < limit <= 200:
         raise InvalidInput("limit_invalid", field="limit")
     status = CommentStatus.PENDING if flt.queue == "reported" else CommentStatus(flt.queue)
-    where = [Comment.site_id.in_(moderator_site_ids(moderator_id)), Comment.status == status]
+    mine = session.execute(moderator_site_ids(moderator_id)).scalars().all()
+    site_ids = [s for s in mine if flt.site_id is None or s == flt.site_id]
+    where = [Comment.status == status]
     if flt.queue == "reported":
         where.append(Comment.reported_at.is_not(None))
-    if flt.site_id is not None:
-        where.append(Comment.site_id == flt.site_id)
     if flt.article_id is not None:
         where.append(Comment.article_id == flt.article_id)
     if flt.reader:
         where.append(Comment.reader_id == flt.reader)
     if flt.reason:
         where.append(cast(Comment.moderation_reasons, Text).like(f'%"code": "{flt.reason}"%'))
-    query = (select(Comment, Article, Site).join(Article, Article.id == Comment.article_id)
-             .join(Site, Site.id == Comment.site_id).where(*where))
-    rows = session.execute(apply_keyset(query, flt.order, cursor).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    # One small keyset query per site (an equality on site_id lets the index deliver the
+    # order; "site_id IN (…)" made SQLite sort the whole queue), merged here.
+    keys: list[tuple] = []
+    for site_id in site_ids:
+        query = select(Comment.created_at, Comment.id).where(Comment.site_id == site_id, *where)
+        keys += session.execute(apply_keyset(query, flt.order, cursor).limit(limit + 1)).all()
+    keys.sort(reverse=flt.order == "newest")
+    keys = keys[:limit + 1]
+    more = len(keys) > limit
+    ids = [i for _, i in keys[:limit]]
+    loaded = {c.id: (c, a, s) for c, a, s in session.execute(
+        select(Comment, Article, Site).join(Article, Article.id == Comment.article_id)
+        .join(Site, Site.id == Comment.site_id).where(Comment.id.in_(ids)))} if ids else {}
+    rows = [loaded[i] for i in ids]
     parents = _parents(session, [c for c, _, _ in rows]) if details else {}
     histories = _histories(session, [c for c, _, _ in rows]) if details else {}
     items = [QueueItem(c, a, s, parents.get(c.parent_id),
                        histories.get((c.site_id, c.reader_id), ReaderHistory()))
              for c, a, s in rows]
-    return QueuePage(items, cursor_after(flt.order, rows[-1][0]) if more else None)
+    return QueuePage(items, cursor_after(flt.order, rows[-1][0]) if more and rows else None)
 
 
 def queue_counts(session: Session, moderator_id: int, site_id: int | None = None,
@@ -126,17 +135,20 @@ def queue_counts(session: Session, moderator_id: int, site_id: int | None = None
     """Comments per state on the moderator's sites (or one site, or one article), every state
     present (0 if none), and ``reported``: pending comments that reader reports sent back."""
     counts = {status.value: 0 for status in CommentStatus}
-    scoped = [Comment.site_id.in_(moderator_site_ids(moderator_id))]
-    if site_id is not None:
-        scoped.append(Comment.site_id == site_id)
-    if article_id is not None:
-        scoped.append(Comment.article_id == article_id)
-    for status, n in session.execute(
-            select(Comment.status, func.count()).where(*scoped).group_by(Comment.status)):
-        counts[status.value] = n
-    counts["reported"] = session.execute(select(func.count()).select_from(Comment).where(
-        *scoped, Comment.status == CommentStatus.PENDING,
-        Comment.reported_at.is_not(None))).scalar_one()
+    counts["reported"] = 0
+    mine = session.execute(moderator_site_ids(moderator_id)).scalars().all()
+    # Per site, with site_id as an equality: both counts are index-only range scans of
+    # ix_comment_queue / ix_comment_thread and ix_comment_reported.
+    for site in (s for s in mine if site_id is None or s == site_id):
+        scoped = [Comment.site_id == site]
+        if article_id is not None:
+            scoped.append(Comment.article_id == article_id)
+        for status, n in session.execute(
+                select(Comment.status, func.count()).where(*scoped).group_by(Comment.status)):
+            counts[status.value] += n
+        counts["reported"] += session.execute(select(func.count()).select_from(Comment).where(
+            *scoped, Comment.reported_at.is_not(None),
+            Comment.status == CommentStatus.PENDING)).scalar_one()
     return counts
 
 

@@ -1,4 +1,4 @@
-"""moderator workspace: rejection reason codes, undo links, audit index
+"""moderator workspace: rejection reason codes, undo links, audit and reported-queue indexes
 
 Revision ID: 0005_workspace
 Revises: 0004
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_reported', ['site_id', 'status', 'created_at', 'id'],
+                              unique=False, sqlite_where=sa.text('reported_at IS NOT NULL'),
+                              postgresql_where=sa.text('reported_at IS NOT NULL'))
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason_code', sa.String(length=32), server_default='',
                                       nullable=False))
@@ -36,3 +40,5 @@ def downgrade():
                                  type_='foreignkey')
         batch_op.drop_column('undoes_id')
         batch_op.drop_column('reason_code')
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_reported')

@@ -14,7 +14,7 @@ from engage.models import ModerationActionKind
 from engage.services import audit
 from engage.services.moderation_queue import check_scope, moderator_sites
 from engage.web.i18n import display_datetime, select_timezone
-from engage.web.moderation.queue_views import _int_arg
+from engage.web.moderation.queue_views import int_arg
 from engage.web.moderation.views import bp
 
 PAGE = 100
@@ -40,8 +40,8 @@ def audit_query() -> audit.AuditQuery:
     """The search terms from the query string; the ``until`` day is included."""
     return audit.AuditQuery(
         moderator=request.args.get("moderator", "")[:64], action=request.args.get("action", ""),
-        comment_id=_int_arg("comment"), reader=request.args.get("reader", "")[:32],
-        site_id=_int_arg("site"), since=_day("since"), until=_day("until", 1))
+        comment_id=int_arg("comment"), reader=request.args.get("reader", "")[:32],
+        site_id=int_arg("site"), since=_day("since"), until=_day("until", 1))
 
 
 def _scoped_query():
@@ -60,7 +60,7 @@ def audit_log():
     if request.args.get("before_id"):
         stamp = request.args.get("before_at", "")
         try:
-            before = (datetime.fromisoformat(stamp), _int_arg("before_id"))
+            before = (datetime.fromisoformat(stamp), int_arg("before_id"))
         except ValueError:
             raise InvalidInput("cursor_invalid", field="before_at") from None
         if before[0].tzinfo is None:
