@@ -8,12 +8,12 @@ accepts POST refuses it without a CSRF token (403) and refuses GET (405).
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engage.extensions import db
 from engage.models import (
     Article, Ban, Comment, Membership, ModerationAction, ModerationActionKind, Moderator, Rating,
-    Site, SiteWord)
+    Role, Site, SiteWord, WordListKind)
 from engage.models.types import utcnow
 from engage.services import accounts, moderation_actions, sites
 from engage.models import CommentStatus
@@ -51,6 +51,16 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
             f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
         "moderation.audit_csv": [("GET", f"/moderation/audit.csv?{q}", {}) for q in (
             f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
+        "moderation.site_settings_page": [
+            ("GET", f"/moderation/sites/{s}/settings", {}),
+            ("GET", f"/moderation/sites/{s}/settings?sentence=lừa+đảo", {})],
+        "moderation.save_settings": [("POST", f"/moderation/sites/{s}/settings", {
+            "first_n_hold": "0", "report_threshold": "1", "premoderation": ""})],
+        "moderation.add_word": [("POST", f"/moderation/sites/{s}/words", {
+            "kind": "banned", "entry": "từ mới"})],
+        "moderation.remove_word": [("POST", f"/moderation/sites/{s}/words/{b['word']}/delete", {}),
+                                   ("POST", f"/moderation/sites/{b['own_site']}/words/"
+                                            f"{b['word']}/delete", {})],
         "api.moderation_queue": [("GET", f"/api/v1/moderation/queue?{q}", {}) for q in (
             f"site={s}", f"article={a}", f"reader={r}")],
         "api.moderation_decide": [("JSON", "/api/v1/moderation/decisions", {
@@ -83,12 +93,22 @@ def snapshot(app, site_id: int) -> dict:
 
 @pytest.fixture
 def site_b(app, client, moderator):
-    """Site B with a pending and a just-approved comment (an undoable audit row), a vote and a
-    moderator of its own; returns B's ids."""
+    """Site B with a pending and a just-approved comment (an undoable audit row), a vote, a
+    word-list entry and an admin of its own; returns B's ids (and A's site id, ``own_site``:
+    B's entry must not be reachable through A's settings either).  A's moderator is made an
+    admin of A, so refusals come from scoping, not from the role."""
     with app.app_context():
         sites.create_site(db.session, "rival", "Báo Đối Thủ", [], premoderation=True,
                           auto_create_articles=True)
-        accounts.create_moderator(db.session, "rivalmod", "rival-password", "Đối thủ", ["rival"])
+        accounts.create_moderator(db.session, "rivalmod", "rival-password", "Đối thủ", ["rival"],
+                                  Role.ADMIN)
+        db.session.execute(update(Membership).values(role=Role.ADMIN))
+        rival_site = db.session.execute(select(Site.id).where(Site.slug == "rival")).scalar_one()
+        own_site = db.session.execute(select(Site.id).where(Site.slug == "news")).scalar_one()
+        word = SiteWord(site_id=rival_site, kind=WordListKind.SUSPECT, entry="lừa đảo")
+        db.session.add(word)
+        db.session.commit()
+        word_id = word.id
     token = new_token(client)
     cid = post_comment(client, token, "Bình luận của trang B", site="rival").get_json()["id"]
     other = post_comment(client, token, "Một bình luận khác", site="rival").get_json()["id"]
@@ -101,7 +121,8 @@ def site_b(app, client, moderator):
         comment = db.session.get(Comment, cid)
         action = db.session.execute(select(ModerationAction.id)).scalar_one()
         return {"comment": cid, "article": comment.article_id, "reader": comment.reader_id,
-                "site": comment.site_id, "action": action, "mod": "rivalmod"}
+                "site": comment.site_id, "action": action, "mod": "rivalmod", "word": word_id,
+                "own_site": own_site}
 
 
 def _call(client, method, url, data, token):
@@ -115,7 +136,7 @@ def _call(client, method, url, data, token):
 def test_every_moderator_route_has_an_isolation_case(app):
     routes = {r.endpoint for r in app.url_map.iter_rules() if is_moderator_route(r)}
     covered = set(cases({k: 1 for k in ("comment", "article", "reader", "action", "site",
-                                        "mod")})) | NO_IDS
+                                        "mod", "word", "own_site")})) | NO_IDS
     assert routes - covered == set(), "add isolation cases for these routes"
     assert covered - routes == set(), "cases for routes that no longer exist"
 
@@ -132,6 +153,10 @@ def test_site_a_moderator_gets_404_for_site_b_ids_and_b_is_unchanged(app, client
     assert snapshot(app, site_b["site"]) == before
 
 
+def _methods(app, endpoint: str) -> set[str]:
+    return {m for r in app.url_map.iter_rules() if r.endpoint == endpoint for m in r.methods}
+
+
 def test_state_changing_routes_need_csrf_and_refuse_get(app, client, moderator, site_b):
     login(client, *moderator)
     posting = [r for r in app.url_map.iter_rules()
@@ -146,8 +171,16 @@ def test_state_changing_routes_need_csrf_and_refuse_get(app, client, moderator, 
         for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             response = client.open(url, method=method, data={"action": "approve"})
             assert response.status_code == 403, (rule.endpoint, method, response.status_code)
-        if rule.endpoint != "moderation.login":  # GET shows the login form, changing nothing
+        if rule.endpoint == "moderation.login":  # GET shows the login form, changing nothing
+            continue
+        try:  # the same path may also be a page (settings form): then GET is that read view
+            reader, _ = app.url_map.bind("localhost").match(url.split("?")[0], method="GET")
+        except Exception:  # noqa: BLE001 - werkzeug raises MethodNotAllowed / NotFound
+            reader = None
+        if reader is None:
             assert client.get(url).status_code == 405, rule.endpoint
+        else:
+            assert reader != rule.endpoint and "GET" not in _methods(app, rule.endpoint), reader
 
 
 def test_the_same_reads_work_for_site_bs_own_moderator(app, client, site_b):
@@ -156,7 +189,7 @@ def test_the_same_reads_work_for_site_bs_own_moderator(app, client, site_b):
     token = csrf_token(client.get("/moderation/").get_data(as_text=True))
     for endpoint, calls in cases(site_b).items():
         for method, url, data in calls:
-            if method == "GET":
+            if method == "GET" and f"/sites/{site_b['own_site']}/" not in url:
                 assert _call(client, method, url, data, token).status_code == 200, url
     response = _call(client, "JSON", "/api/v1/moderation/decisions", {
         "ids": [site_b["comment"]], "action": "approve", "expected": "pending"}, token)

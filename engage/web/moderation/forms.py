@@ -80,3 +80,24 @@ class BanForm(FlaskForm):
     days = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3650)])
     reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=1, max=300)])
     reject_comments = BooleanField()
+
+
+class SettingsForm(FlaskForm):
+    """A site's moderation settings (bounds are checked again by the service)."""
+
+    premoderation = BooleanField(_l("Duyệt trước mọi bình luận"))
+    auto_close_days = IntegerField(_l("Tự đóng bình luận sau (ngày, để trống: không)"),
+                                   validators=[Optional(), NumberRange(min=1, max=3650)])
+    first_n_hold = IntegerField(_l("Giữ lại N bình luận đầu tiên của độc giả mới (0: tắt)"),
+                                validators=[InputRequired(), NumberRange(min=0, max=100)])
+    link_limit = IntegerField(_l("Giữ lại bình luận có nhiều hơn N liên kết (để trống: không giới hạn)"),
+                              validators=[Optional(), NumberRange(min=0, max=50)])
+    report_threshold = IntegerField(_l("Số lượt báo cáo đưa bình luận về hàng đợi (0: tắt)"),
+                                    validators=[InputRequired(), NumberRange(min=0, max=1000)])
+
+
+class WordForm(FlaskForm):
+    """Add one banned or suspect entry to the site's own list."""
+
+    kind = StringField(validators=[AnyOf(["banned", "suspect"])])
+    entry = StringField(_l("Từ hoặc cụm từ"), validators=[DataRequired(), Length(max=200)])
