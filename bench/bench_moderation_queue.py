@@ -74,8 +74,11 @@ def seed(app, comments: int, articles: int) -> None:
         # for the page; it exercises the parent look-up).
         db.session.execute(text("UPDATE comment SET parent_id = id - 5 WHERE id % 5 = 0 AND id > 5"))
         db.session.commit()
-        db.session.execute(text("ANALYZE"))  # both backends: fresh planner statistics
         db.session.commit()
+    with app.app_context():  # fresh planner statistics (and PostgreSQL's visibility map)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql"
+                                 else "ANALYZE")
     with app.app_context():
         accounts.create_moderator(db.session, "bench", PASSWORD, "Bench", ["bench"])
 

@@ -130,25 +130,31 @@ def queue_page(session: Session, moderator_id: int, flt: QueueFilter, limit: int
     return QueuePage(items, cursor_after(flt.order, rows[-1][0]) if more and rows else None)
 
 
+COUNT_CAP = 10_000  # tabs show "10000+" beyond this: counting stops there (GitLab does the same)
+
+
 def queue_counts(session: Session, moderator_id: int, site_id: int | None = None,
                  article_id: int | None = None) -> dict[str, int]:
     """Comments per state on the moderator's sites (or one site, or one article), every state
-    present (0 if none), and ``reported``: pending comments that reader reports sent back."""
-    counts = {status.value: 0 for status in CommentStatus}
-    counts["reported"] = 0
+    present (0 if none), and ``reported``: pending comments that reader reports sent back.
+
+    Each count stops at ``COUNT_CAP + 1`` (a value above :data:`COUNT_CAP` means "more than"):
+    a site's approved comments run into the millions, and counting them on every queue page
+    would cost more than the page.  Each count is one bounded index range scan
+    (``ix_comment_queue``, ``ix_comment_thread`` with an article, ``ix_comment_reported``).
+    """
+    counts = dict.fromkeys([*(s.value for s in CommentStatus), "reported"], 0)
     mine = session.execute(moderator_site_ids(moderator_id)).scalars().all()
-    # Per site, with site_id as an equality: both counts are index-only range scans of
-    # ix_comment_queue / ix_comment_thread and ix_comment_reported.
     for site in (s for s in mine if site_id is None or s == site_id):
         scoped = [Comment.site_id == site]
         if article_id is not None:
             scoped.append(Comment.article_id == article_id)
-        for status, n in session.execute(
-                select(Comment.status, func.count()).where(*scoped).group_by(Comment.status)):
-            counts[status.value] += n
-        counts["reported"] += session.execute(select(func.count()).select_from(Comment).where(
-            *scoped, Comment.reported_at.is_not(None),
-            Comment.status == CommentStatus.PENDING)).scalar_one()
+        for name in counts:
+            where = ([Comment.status == CommentStatus.PENDING, Comment.reported_at.is_not(None)]
+                     if name == "reported" else [Comment.status == CommentStatus(name)])
+            bounded = select(Comment.id).where(*scoped, *where).limit(COUNT_CAP + 1).subquery()
+            counts[name] = min(COUNT_CAP + 1, counts[name] + session.execute(
+                select(func.count()).select_from(bounded)).scalar_one())
     return counts
 
 

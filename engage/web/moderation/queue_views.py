@@ -16,7 +16,8 @@ from engage.extensions import db
 from engage.models.types import utcnow
 from engage.services import moderation_actions, rating_admin
 from engage.services.moderation_queue import (
-    QUEUES, QueueFilter, ReaderHistory, check_scope, moderator_sites, queue_counts, queue_page)
+    COUNT_CAP, QUEUES, QueueFilter, ReaderHistory, check_scope, moderator_sites, queue_counts,
+    queue_page)
 from engage.web.i18n import select_timezone
 from engage.web.moderation.forms import ActionForm, BulkForm, UndoForm
 from engage.web.moderation.views import bp
@@ -86,7 +87,8 @@ def queue():
         sites=moderator_sites(db.session, mod_id), reject_reasons=REJECT_REASONS,
         pipeline_reasons=list(REASON_TEXT), form=ActionForm(), bulk_form=BulkForm(),
         undo_form=UndoForm(), back=request.full_path.rstrip("?"), fmt_time=fmt_time,
-        history_line=history_line, reason_labels=reason_labels, act_base=url_for("moderation.act", comment_id=0)[:-1],
+        history_line=history_line, reason_labels=reason_labels, count_cap=COUNT_CAP,
+        act_base=url_for("moderation.act", comment_id=0)[:-1],
         ratings_base=url_for("moderation.article_ratings", article_id=0)[:-len("0/ratings")],
         recent=moderation_actions.recent_decisions(db.session, mod_id, now,
                                                    cfg["MODERATION_UNDO_WINDOW_S"]),
