@@ -22,6 +22,8 @@ from helpers import csrf_token, login, new_token, post_comment, rate
 # Routes with no object ids to misuse: the login form and logout (which only ends one's own
 # session).  Everything else must have cases below.
 NO_IDS = {"moderation.login", "moderation.logout"}
+# Routes that take no ids but show data: checked to show nothing of site B.
+NO_IDS_READS = {"moderation.dashboard_page"}
 
 
 def is_moderator_route(rule) -> bool:
@@ -136,7 +138,7 @@ def _call(client, method, url, data, token):
 def test_every_moderator_route_has_an_isolation_case(app):
     routes = {r.endpoint for r in app.url_map.iter_rules() if is_moderator_route(r)}
     covered = set(cases({k: 1 for k in ("comment", "article", "reader", "action", "site",
-                                        "mod", "word", "own_site")})) | NO_IDS
+                                        "mod", "word", "own_site")})) | NO_IDS | NO_IDS_READS
     assert routes - covered == set(), "add isolation cases for these routes"
     assert covered - routes == set(), "cases for routes that no longer exist"
 
@@ -194,3 +196,16 @@ def test_the_same_reads_work_for_site_bs_own_moderator(app, client, site_b):
     response = _call(client, "JSON", "/api/v1/moderation/decisions", {
         "ids": [site_b["comment"]], "action": "approve", "expected": "pending"}, token)
     assert response.status_code == 200 and response.get_json()["done"] == [site_b["comment"]]
+
+
+def test_dashboard_shows_nothing_of_site_b(app, client, moderator, site_b):
+    login(client, *moderator)
+    with app.app_context():
+        rival = db.session.get(Site, site_b["site"])
+        article = db.session.get(Article, site_b["article"])
+        shown = article.title or article.key
+        assert article.comment_count == 1  # B has an approved comment: it would be listed
+    page = client.get("/moderation/dashboard").get_data(as_text=True)
+    assert rival.name not in page and shown not in page and "Chưa có dữ liệu." in page
+    login(client, "rivalmod", "rival-password")  # control: B's own moderator sees it
+    assert shown in client.get("/moderation/dashboard").get_data(as_text=True)
