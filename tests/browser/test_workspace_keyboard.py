@@ -3,7 +3,7 @@ bulk), undoes one decision, and the counts, the published thread and the audit l
 
 Runs against the shared `engage serve` of conftest.py on the demo site, on an article of its
 own (the queue is filtered to it, so other browser tests' comments never interfere).
-Screenshots of the queue and the audit log go to ``test-artifacts/``.
+Screenshots of the queue, the audit log and the dashboard go to ``test-artifacts/``.
 """
 from __future__ import annotations
 
@@ -153,4 +153,7 @@ def test_keyboard_only_clears_queue_undo_and_everything_agrees(engage_server, br
     page.goto(f"{base}/moderation/audit")
     expect(page.locator(".audit-row").first).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "06-workspace-audit.png"), full_page=True)
+    page.goto(f"{base}/moderation/dashboard")
+    expect(page.locator("svg.chart")).to_have_count(6)
+    page.screenshot(path=str(artifacts_dir / "07-workspace-dashboard.png"), full_page=True)
     assert not errors, errors
