@@ -19,9 +19,11 @@ from engage.services import accounts, moderation_actions, sites
 from engage.models import CommentStatus
 from helpers import csrf_token, login, new_token, post_comment, rate
 
-# Routes with no object ids to misuse: the login form and logout (which only ends one's own
-# session).  Everything else must have cases below.
-NO_IDS = {"moderation.login", "moderation.logout"}
+# Routes with no object ids to misuse: the login form, logout and the password change (which
+# only touch one's own account).  Everything else must have cases below.
+NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password"}
+# Of those, the ones whose GET shows a form and changes nothing.
+FORM_PAGES = {"moderation.login", "moderation.change_password"}
 # Routes that take no ids but show data: checked to show nothing of site B.
 NO_IDS_READS = {"moderation.dashboard_page"}
 
@@ -173,7 +175,7 @@ def test_state_changing_routes_need_csrf_and_refuse_get(app, client, moderator, 
         for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
             response = client.open(url, method=method, data={"action": "approve"})
             assert response.status_code == 403, (rule.endpoint, method, response.status_code)
-        if rule.endpoint == "moderation.login":  # GET shows the login form, changing nothing
+        if rule.endpoint in FORM_PAGES:  # GET shows the form, changing nothing
             continue
         try:  # the same path may also be a page (settings form): then GET is that read view
             reader, _ = app.url_map.bind("localhost").match(url.split("?")[0], method="GET")

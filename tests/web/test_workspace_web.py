@@ -220,3 +220,25 @@ def test_json_api_decisions_undo_and_audit(app, client, moderator):
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(ModerationAction)).scalar_one() == 4
     assert _statuses(app, ids) == [CommentStatus.PENDING] * 2
+
+
+def test_password_change_revokes_other_sessions_and_keeps_this_one(app, moderator):
+    thief, victim = app.test_client(), app.test_client()
+    login(victim, *moderator)
+    thief.set_cookie("engage_session", victim.get_cookie("engage_session").value)
+    assert thief.get("/moderation/").status_code == 200
+    form = victim.get("/moderation/account/password").get_data(as_text=True)
+    wrong = victim.post("/moderation/account/password", data={
+        "csrf_token": csrf_token(form), "current_password": "not the password",
+        "new_password": "a brand new passphrase"})
+    assert wrong.status_code == 200 and "Mật khẩu hiện tại không đúng." in wrong.get_data(
+        as_text=True)
+    assert thief.get("/moderation/").status_code == 200
+    victim.post("/moderation/account/password", data={
+        "csrf_token": csrf_token(form), "current_password": moderator[1],
+        "new_password": "a brand new passphrase"})
+    assert victim.get("/moderation/").status_code == 200
+    assert thief.get("/moderation/").status_code == 302
+    fresh = app.test_client()
+    assert login(fresh, "mod", moderator[1]).status_code == 200  # old password: refused
+    assert login(fresh, "mod", "a brand new passphrase").status_code == 302

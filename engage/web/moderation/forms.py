@@ -101,3 +101,12 @@ class WordForm(FlaskForm):
 
     kind = StringField(validators=[AnyOf(["banned", "suspect"])])
     entry = StringField(_l("Từ hoặc cụm từ"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password (the current one is asked again)."""
+
+    current_password = PasswordField(_l("Mật khẩu hiện tại"),
+                                     validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"),
+                                 validators=[DataRequired(), Length(min=10, max=256)])

@@ -12,7 +12,9 @@ from engage.extensions import db, limiter
 from engage.services import accounts
 from engage.web.keys import network_key
 from engage.web.moderation.auth import ModeratorUser
-from engage.web.moderation.forms import LoginForm, LogoutForm
+from engage.domain.errors import InvalidInput
+from engage.web.errors import message_for
+from engage.web.moderation.forms import LoginForm, LogoutForm, PasswordForm
 
 bp = Blueprint("moderation", __name__)
 
@@ -58,3 +60,23 @@ def logout():
     accounts.revoke_sessions(db.session, current_user.moderator.id)
     logout_user()
     return redirect(url_for("moderation.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password: every other session of this moderator ends; this one goes on."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            moderator = accounts.change_password(db.session, current_user.moderator.id,
+                                                 form.current_password.data,
+                                                 form.new_password.data)
+        except InvalidInput as err:
+            flash(message_for(err.code, err.params), "error")
+        else:
+            session.clear()
+            login_user(ModeratorUser(moderator))
+            flash(_("Đã đổi mật khẩu. Mọi phiên đăng nhập khác đã bị đăng xuất."), "ok")
+            return redirect(url_for("moderation.queue"))
+    return render_template("moderation/password.html", form=form)
