@@ -1,4 +1,4 @@
-"""moderator workspace: rejection reason codes, undo links, audit and reported-queue indexes
+"""moderator workspace: rejection reason codes, undo links, audit and reported-queue indexes, per-site API keys
 
 Revision ID: 0005_workspace
 Revises: 0004
@@ -17,6 +17,21 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('site_api_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('moderator_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['moderator_id'], ['moderator.id'], name=op.f('fk_site_api_key_moderator_id_moderator'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_site_api_key_site_id_site'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_api_key')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_site_api_key_key_hash'))
+    )
+    with op.batch_alter_table('site_api_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_site_api_key_site_id'), ['site_id'], unique=False)
+
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.create_index('ix_comment_reported', ['site_id', 'status', 'created_at', 'id'],
                               unique=False, sqlite_where=sa.text('reported_at IS NOT NULL'),
@@ -42,3 +57,6 @@ def downgrade():
         batch_op.drop_column('reason_code')
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_index('ix_comment_reported')
+    with op.batch_alter_table('site_api_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_site_api_key_site_id'))
+    op.drop_table('site_api_key')

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from engage.extensions import db
 from engage.models import (
     Article, Ban, Comment, Membership, ModerationAction, ModerationActionKind, Moderator, Rating,
-    Role, Site, SiteWord, WordListKind)
+    Role, Site, SiteApiKey, SiteWord, WordListKind)
 from engage.models.types import utcnow
-from engage.services import accounts, moderation_actions, sites
+from engage.services import accounts, api_keys, moderation_actions, sites
 from engage.models import CommentStatus
 from helpers import csrf_token, login, new_token, post_comment, rate
 
@@ -65,6 +65,11 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "moderation.remove_word": [("POST", f"/moderation/sites/{s}/words/{b['word']}/delete", {}),
                                    ("POST", f"/moderation/sites/{b['own_site']}/words/"
                                             f"{b['word']}/delete", {})],
+        "moderation.create_api_key": [("POST", f"/moderation/sites/{s}/api-keys",
+                                       {"name": "CMS"})],
+        "moderation.revoke_api_key": [
+            ("POST", f"/moderation/sites/{s}/api-keys/{b['key']}/revoke", {}),
+            ("POST", f"/moderation/sites/{b['own_site']}/api-keys/{b['key']}/revoke", {})],
         "api.moderation_queue": [("GET", f"/api/v1/moderation/queue?{q}", {}) for q in (
             f"site={s}", f"article={a}", f"reader={r}")],
         "api.moderation_decide": [("JSON", "/api/v1/moderation/decisions", {
@@ -92,6 +97,8 @@ def snapshot(app, site_id: int) -> dict:
             "words": s.execute(select(SiteWord.__table__).where(SiteWord.site_id == site_id)).all(),
             "members": s.execute(select(Membership.__table__).where(
                 Membership.site_id == site_id)).all(),
+            "keys": s.execute(select(SiteApiKey.__table__).where(
+                SiteApiKey.site_id == site_id)).all(),
         }
 
 
@@ -113,6 +120,10 @@ def site_b(app, client, moderator):
         db.session.add(word)
         db.session.commit()
         word_id = word.id
+        rival = db.session.execute(select(Moderator).where(
+            Moderator.username == "rivalmod")).scalar_one()
+        api_keys.create_key(db.session, rival, rival_site, "CMS B", utcnow())
+        key_id = db.session.execute(select(SiteApiKey.id)).scalar_one()
     token = new_token(client)
     cid = post_comment(client, token, "Bình luận của trang B", site="rival").get_json()["id"]
     other = post_comment(client, token, "Một bình luận khác", site="rival").get_json()["id"]
@@ -126,7 +137,7 @@ def site_b(app, client, moderator):
         action = db.session.execute(select(ModerationAction.id)).scalar_one()
         return {"comment": cid, "article": comment.article_id, "reader": comment.reader_id,
                 "site": comment.site_id, "action": action, "mod": "rivalmod", "word": word_id,
-                "own_site": own_site}
+                "own_site": own_site, "key": key_id}
 
 
 def _call(client, method, url, data, token):
@@ -140,7 +151,7 @@ def _call(client, method, url, data, token):
 def test_every_moderator_route_has_an_isolation_case(app):
     routes = {r.endpoint for r in app.url_map.iter_rules() if is_moderator_route(r)}
     covered = set(cases({k: 1 for k in ("comment", "article", "reader", "action", "site",
-                                        "mod", "word", "own_site")})) | NO_IDS | NO_IDS_READS
+                                        "mod", "word", "own_site", "key")})) | NO_IDS | NO_IDS_READS
     assert routes - covered == set(), "add isolation cases for these routes"
     assert covered - routes == set(), "cases for routes that no longer exist"
 

@@ -83,3 +83,34 @@ def test_word_added_refreshes_matcher_and_test_box(app, client, moderator):
         assert "suspect_word" not in [r["code"] for r in
                                       db.session.get(Comment, third).moderation_reasons]
         assert db.session.get(Comment, third).status is CommentStatus.PENDING  # premoderation
+
+
+def test_api_key_shown_once_scoped_audited_and_revocable(app, client, moderator):
+    site_id = _admin(app)
+    [cid] = [post_comment(client, new_token(client), "Chờ hệ thống CMS duyệt").get_json()["id"]]
+    login(client, *moderator)
+    page = client.get(f"/moderation/sites/{site_id}/settings").get_data(as_text=True)
+    client.post(f"/moderation/sites/{site_id}/api-keys", data={
+        "csrf_token": csrf_token(page), "name": "CMS toà soạn"})
+    page = client.get(f"/moderation/sites/{site_id}/settings").get_data(as_text=True)
+    key = re.search(r"(ek_[A-Za-z0-9_-]{40,})", page).group(1)
+    assert key not in client.get(f"/moderation/sites/{site_id}/settings").get_data(as_text=True)
+    with app.app_context():
+        from engage.models import SiteApiKey
+        stored = db.session.execute(select(SiteApiKey)).scalar_one()
+        assert key not in stored.key_hash and len(stored.key_hash) == 64
+    api = app.test_client()  # no cookies at all
+    auth = {"Authorization": f"Bearer {key}"}
+    body = api.get("/api/v1/moderation/queue", headers=auth).get_json()
+    assert [i["id"] for i in body["items"]] == [cid]
+    decided = api.post("/api/v1/moderation/decisions", headers=auth, json={
+        "ids": [cid], "action": "approve", "expected": "pending"})
+    assert decided.status_code == 200 and decided.get_json()["done"] == [cid]
+    [row] = api.get("/api/v1/moderation/audit", headers=auth).get_json()["items"]
+    assert row["moderator"].startswith("api-") and row["comment_id"] == cid
+    assert api.get("/api/v1/moderation/queue",
+                   headers={"Authorization": "Bearer ek_forged"}).status_code == 401
+    key_id = re.search(r'data-key-id="(\d+)"', page).group(1)
+    client.post(f"/moderation/sites/{site_id}/api-keys/{key_id}/revoke",
+                data={"csrf_token": csrf_token(page)})
+    assert api.get("/api/v1/moderation/queue", headers=auth).status_code == 401

@@ -1,9 +1,10 @@
 """The moderator JSON API (``/api/v1/moderation/…``) for a newsroom's CMS: the queue, decisions,
 undo and the audit log, with the same scoping, rules and errors as the workspace pages.
 
-Authenticated by the moderator's session cookie; writes also need the session's CSRF token
-in ``X-CSRFToken`` (the queue answer carries it), because the API blueprint is otherwise
-CSRF-exempt (reader calls carry no cookies).  Per-site API keys are not implemented yet.
+Authenticated by a per-site API key (``Authorization: Bearer ek_…``, made by a site admin on
+the settings page) or by the moderator's session cookie; with the session, writes also need
+its CSRF token in ``X-CSRFToken`` (the queue answer carries it), because the API blueprint is
+otherwise CSRF-exempt (reader calls carry no cookies).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from engage.domain.moderation.reasons import reason_text
 from engage.extensions import csrf, db
 from engage.models import CommentStatus, ModerationActionKind
 from engage.models.types import utcnow
-from engage.services import audit, moderation_actions
+from engage.services import api_keys, audit, moderation_actions
 from engage.services.moderation_actions import ActionResult
 from engage.services.moderation_queue import check_scope, queue_counts, queue_page
 from engage.web.api.schemas import DecisionBody, parse_body
@@ -32,10 +33,19 @@ def _reason_json(reason: dict) -> dict:
 
 
 def _moderator(write: bool = False):
-    """The logged-in moderator; for writes, after checking the CSRF token.
+    """The caller: a per-site API key (``Authorization: Bearer ek_…``, no cookie, so no CSRF)
+    or the logged-in moderator (writes need the session's CSRF token).
 
-    :raises Unauthorized: ``moderator_login_required``.
+    :raises Unauthorized: ``api_key_invalid``; ``moderator_login_required``.
     """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, key = header.partition(" ")
+        moderator = (api_keys.moderator_for_key(db.session, key.strip())
+                     if scheme.lower() == "bearer" else None)
+        if moderator is None:
+            raise Unauthorized("api_key_invalid")
+        return moderator
     if not current_user.is_authenticated:
         raise Unauthorized("moderator_login_required")
     if write:
@@ -85,7 +95,9 @@ def moderation_queue():
     page = queue_page(db.session, mod_id, flt, int(limit), request.args.get("cursor") or None)
     return _private({"counts": queue_counts(db.session, mod_id, flt.site_id, flt.article_id),
                      "items": [_item_json(i) for i in page.items],
-                     "next_cursor": page.next_cursor, "csrf_token": generate_csrf()})
+                     "next_cursor": page.next_cursor,
+                     "csrf_token": None if request.headers.get("Authorization")
+                     else generate_csrf()})
 
 
 def _result_json(result: ActionResult) -> dict:

@@ -9,7 +9,9 @@ from engage.domain.errors import EngageError
 from engage.domain.moderation.matcher import merge_spans
 from engage.extensions import db
 from engage.models import WordListKind
-from engage.services import site_settings
+from engage.models.types import utcnow
+from engage.services import api_keys, site_settings
+from engage.web.i18n import display_datetime
 from engage.web.errors import message_for
 from engage.web.moderation.forms import SettingsForm, WordForm
 from engage.web.moderation.views import bp
@@ -36,7 +38,8 @@ def site_settings_page(site_id: int):
                        if sentence else ([], []))
     spans = [{"spans": [list(s) for s in merge_spans(banned + suspect)]}]
     return render_template("moderation/settings.html", site=site, form=SettingsForm(obj=site),
-                           word_form=WordForm(),
+                           word_form=WordForm(), fmt_time=display_datetime,
+                           keys=api_keys.list_keys(db.session, mod_id, site_id),
                            words=site_settings.words(db.session, mod_id, site_id),
                            sentence=sentence, banned=banned, suspect=suspect, spans=spans)
 
@@ -89,4 +92,29 @@ def remove_word(site_id: int, word_id: int):
     # The CSRF token is checked by CSRFProtect before any POST view runs.
     site_settings.remove_word(db.session, current_user.moderator, site_id, word_id)
     flash(_("Đã xóa mục khỏi danh sách."), "ok")
+    return _done(site_id)
+
+
+@bp.post("/sites/<int(max=2147483647):site_id>/api-keys")
+@login_required
+def create_api_key(site_id: int):
+    """Create a per-site API key; it is shown once, in the notice."""
+    name = request.form.get("name", "")
+    try:
+        key = api_keys.create_key(db.session, current_user.moderator, site_id, name, utcnow())
+    except EngageError as err:
+        if err.code != "name_invalid":
+            raise
+        flash(message_for(err.code, err.params), "error")
+    else:
+        flash(_("Khóa API mới (chỉ hiện một lần, hãy lưu lại ngay): %(key)s", key=key), "ok")
+    return _done(site_id)
+
+
+@bp.post("/sites/<int(max=2147483647):site_id>/api-keys/<int(max=2147483647):key_id>/revoke")
+@login_required
+def revoke_api_key(site_id: int, key_id: int):
+    """Revoke a key at once."""
+    api_keys.revoke_key(db.session, current_user.moderator, site_id, key_id)
+    flash(_("Đã thu hồi khóa API."), "ok")
     return _done(site_id)
