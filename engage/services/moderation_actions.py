@@ -79,7 +79,8 @@ def decide(session: Session, moderator: Moderator, comment_ids: list[int],
     :raises NotFound: ``comment_not_found`` when any id is not a comment of the moderator's
         sites; then nothing changes (no oracle, nothing half-done).
     :raises InvalidInput: ``selection_empty``, ``selection_too_large``, ``action_invalid``,
-        ``already_in_state``, ``reason_required``, ``reason_invalid``, ``note_required``,
+        ``already_in_state``, ``comment_deleted``, ``reason_required``, ``reason_invalid``,
+        ``note_required``,
         ``reason_too_long``.
     """
     ids = _validate_ids(comment_ids)
@@ -92,6 +93,8 @@ def decide(session: Session, moderator: Moderator, comment_ids: list[int],
                            else "note", limit=500)
     if expected is target:
         raise InvalidInput("already_in_state", field="action")
+    if expected is CommentStatus.DELETED:  # the author took it down: never republish it
+        raise InvalidInput("comment_deleted", field="expected")
     result = ActionResult()
     with write_transaction(session):
         found = dict(session.execute(select(Comment.id, Comment.site_id).where(

@@ -71,6 +71,7 @@ MESSAGES = {
     "entry_exists": _l("Mục này đã có trong danh sách."),
     "word_not_found": _l("Không tìm thấy mục này."),
     "password_wrong": _l("Mật khẩu hiện tại không đúng."),
+    "comment_deleted": _l("Tác giả đã xóa bình luận này; không thể duyệt lại."),
     "name_invalid": _l("Tên không hợp lệ (1–100 ký tự)."),
     "key_not_found": _l("Không tìm thấy khóa API này."),
     "api_key_invalid": _l("Khóa API không hợp lệ hoặc đã bị thu hồi."),

@@ -249,3 +249,12 @@ def test_csv_export_neutralises_formulas(ctx, mods, now):
     assert "'=HYPERLINK" in lines[1] and ",=HYPERLINK" not in lines[1]
     assert [audit.csv_safe(v) for v in ("+1", "-2", "@x", "ok", 5)] == ["'+1", "'-2", "'@x",
                                                                          "ok", "5"]
+
+
+def test_a_comment_its_author_deleted_cannot_be_republished(ctx, mods, now):
+    [cid] = _post(ctx, now)
+    ctx.execute(Comment.__table__.update().where(Comment.id == cid).values(status=S.DELETED))
+    ctx.commit()
+    with pytest.raises(InvalidInput) as err:
+        acts.decide(ctx, mods["a"], [cid], K.APPROVE, S.DELETED, now)
+    assert err.value.code == "comment_deleted" and _audit_rows(ctx) == 0

@@ -242,3 +242,18 @@ def test_password_change_revokes_other_sessions_and_keeps_this_one(app, moderato
     fresh = app.test_client()
     assert login(fresh, "mod", moderator[1]).status_code == 200  # old password: refused
     assert login(fresh, "mod", "a brand new passphrase").status_code == 302
+
+
+def test_deleted_tab_offers_no_decisions(app, client, moderator):
+    [cid] = _pending(client, 1)
+    with app.app_context():
+        db.session.execute(Comment.__table__.update().values(status=CommentStatus.DELETED))
+        db.session.commit()
+    login(client, *moderator)
+    page = _page(client, "/moderation/?status=deleted")
+    assert f'data-comment-id="{cid}"' in page
+    assert f'action="/moderation/comments/{cid}"' not in page and 'id="bulk-form"' not in page
+    client.post(f"/moderation/comments/{cid}", data={
+        "csrf_token": csrf_token(_page(client)), "action": "approve", "expected": "deleted"})
+    assert "Tác giả đã xóa bình luận này" in _page(client)
+    assert _statuses(app, [cid]) == [CommentStatus.DELETED]
