@@ -94,7 +94,8 @@ def _validate(cfg: Mapping[str, Any]) -> None:
     for key in ("COMMENT_MIN_CHARS", "COMMENT_MAX_CHARS", "AUTHOR_NAME_MAX_CHARS",
                 "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS",
                 "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S",
-                "WORKERS", "DB_CONNECT_TIMEOUT_S", "DB_RETRY_AFTER_S"):
+                "WORKERS", "DB_CONNECT_TIMEOUT_S", "DB_RETRY_AFTER_S",
+                "MODERATION_UNDO_WINDOW_S"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")

@@ -1,4 +1,5 @@
 """Mappings and constraints only: every table Engage stores."""
+from engage.models.api_key import SiteApiKey
 from engage.models.article import Article
 from engage.models.ban import Ban, BanScope
 from engage.models.comment import Comment, CommentStatus
@@ -14,5 +15,5 @@ from engage.models.wordlist import SiteWord, WordListKind
 __all__ = [
     "Article", "Ban", "BanScope", "ClaimScope", "Comment", "CommentLike", "CommentReport", "CommentStatus",
     "Membership", "ModerationAction", "ModerationActionKind", "Moderator", "Rating", "Reader",
-    "ReportReason", "RequestClaim", "Role", "Site", "SiteWord", "WordListKind",
+    "ReportReason", "RequestClaim", "Role", "Site", "SiteApiKey", "SiteWord", "WordListKind",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -14,8 +14,9 @@ from engage.models.types import UTCDateTime, utcnow
 class ModerationActionKind(enum.Enum):
     """What changed a comment's state or an article's votes.
 
-    The first five are a moderator's; the last three happen without one (``moderator_id`` is
+    The first five are a moderator's; the next three happen without one (``moderator_id`` is
     NULL): reader reports withholding a comment, and the author editing or deleting it.
+    ``undo`` is a moderator taking back their own approve/reject/spam (``undoes_id`` names it).
     """
 
     APPROVE = "approve"
@@ -26,17 +27,26 @@ class ModerationActionKind(enum.Enum):
     WITHHOLD = "withhold"
     READER_EDIT = "reader_edit"
     READER_DELETE = "reader_delete"
+    UNDO = "undo"
 
 
 class ModerationAction(db.Model):
     """One audit row: who changed what, from which state to which, when and why.
 
     Comment actions name the comment; rating actions name the article and keep the vote counts
-    in ``from_status``/``to_status`` (e.g. ``"votes:120"`` → ``"votes:80"``).
+    in ``from_status``/``to_status`` (e.g. ``"votes:120"`` → ``"votes:80"``).  ``reason_code``
+    is one of ``engage.domain.moderation.decisions.REJECT_REASONS`` for a rejection ("" else);
+    ``reason`` is the moderator's free-text note.  ``undoes_id`` is unique, so one decision can
+    be undone once, even by two racing requests.
     """
 
     __tablename__ = "moderation_action"
-    __table_args__ = (Index("ix_moderation_action_site_time", "site_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_moderation_action_site_time", "site_id", "created_at"),
+        # The audit log page: one moderator's actions, newest first; the undo look-up.
+        Index("ix_moderation_action_moderator_time", "moderator_id", "created_at"),
+        UniqueConstraint("undoes_id", name="uq_moderation_action_undoes"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
@@ -50,8 +60,11 @@ class ModerationAction(db.Model):
         Enum(ModerationActionKind, native_enum=False, length=16,
              values_callable=lambda e: [m.value for m in e], validate_strings=True,
              name="moderation_action_kind"))
+    reason_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     from_status: Mapped[str] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
     request_id: Mapped[str] = mapped_column(String(64), default="")
+    undoes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_action.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,3 +67,27 @@ def revoke_sessions(session: Session, moderator_id: int) -> None:
 def generate_password() -> str:
     """A random 16-character password for generated accounts (demo, first admin)."""
     return secrets.token_urlsafe(12)
+
+
+def change_password(session: Session, moderator_id: int, current: str, new: str) -> Moderator:
+    """Set a new password after checking the current one; every existing session is revoked
+    (``session_version`` bumps), so a stolen cookie stops working.
+
+    :returns: the moderator with the new ``session_version`` (to log the caller back in).
+    :raises InvalidInput: ``password_wrong``, ``password_too_short``, ``password_unchanged``.
+    """
+    if len(new) < MIN_PASSWORD_CHARS:
+        raise InvalidInput("password_too_short", field="new_password", limit=MIN_PASSWORD_CHARS)
+    with write_transaction(session):
+        moderator = session.execute(select(Moderator).where(
+            Moderator.id == moderator_id)).scalar_one()
+        try:
+            _hasher.verify(moderator.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise InvalidInput("password_wrong", field="current_password") from None
+        if current == new:
+            raise InvalidInput("password_unchanged", field="new_password")
+        moderator.password_hash = _hasher.hash(new)
+        moderator.session_version = Moderator.session_version + 1
+    session.refresh(moderator)
+    return moderator

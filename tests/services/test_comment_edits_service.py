@@ -102,7 +102,7 @@ def test_others_unpublished_comment_is_not_found_and_rejected_is_final(ctx, site
     cid = _post(ctx, site, now)  # pending
     with pytest.raises(NotFound):
         _edit(ctx, site, cid, "x", now, reader="intruder")
-    moderation.moderate(ctx, mod, cid, K.REJECT, S.PENDING, now)
+    moderation.moderate(ctx, mod, cid, K.REJECT, S.PENDING, now, reason_code="insult")
     for action in (lambda: _edit(ctx, site, cid, "sửa để lọt", now),
                    lambda: _delete(ctx, site, cid, now)):
         with pytest.raises(Forbidden) as err:
@@ -161,7 +161,7 @@ def test_placeholder_disappears_when_its_replies_are_unpublished(ctx, open_site,
     reply = _post(ctx, open_site, now, "trả lời", reader="r1", parent=top)
     _delete(ctx, open_site, top, now)
     assert len(comments.thread_page(ctx, open_site, "a1").items) == 1
-    moderation.moderate(ctx, mod, reply, K.REJECT, S.APPROVED, now)
+    moderation.moderate(ctx, mod, reply, K.REJECT, S.APPROVED, now, reason_code="insult")
     assert comments.thread_page(ctx, open_site, "a1").items == []
 
 

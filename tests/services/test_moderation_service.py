@@ -36,7 +36,7 @@ def test_approve_publishes_counts_and_audits(ctx, site, mods, now):
     assert (row.moderator_id, row.action, row.from_status, row.to_status, row.reason,
             row.request_id) == (mods["a"].id, K.APPROVE, "pending", "approved", "ok", "req-1")
     # Un-publishing moves the count back.
-    moderation.moderate(ctx, mods["a"], cid, K.REJECT, S.APPROVED, now)
+    moderation.moderate(ctx, mods["a"], cid, K.REJECT, S.APPROVED, now, reason_code="insult")
     assert _count(ctx) == 0
     assert counters.verify_counters(ctx) == []
 

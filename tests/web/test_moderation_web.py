@@ -132,5 +132,8 @@ def test_conflict_notice_names_the_state_in_vietnamese(app, moderator):
     one.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(p1),
                                                   "action": "approve", "expected": "pending"})
     two.post(f"/moderation/comments/{cid}", data={"csrf_token": csrf_token(p2),
-                                                  "action": "reject", "expected": "pending"})
-    assert "Trạng thái hiện tại: Đã duyệt." in two.get("/moderation/").get_data(as_text=True)
+                                                  "action": "reject", "expected": "pending",
+                                                  "reason_code": "insult"})
+    notice = two.get("/moderation/").get_data(as_text=True)
+    assert "Trạng thái hiện tại: Đã duyệt." in notice
+    assert re.search(r"Người xử lý: Biên tập viên, lúc \d\d/\d\d/\d{4} \d\d:\d\d\.", notice)

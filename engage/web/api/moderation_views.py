@@ -1,20 +1,29 @@
-"""The moderation queue as JSON (``/api/v1/moderation/queue``) for a newsroom's CMS.
+"""The moderator JSON API (``/api/v1/moderation/…``) for a newsroom's CMS: the queue, decisions,
+undo and the audit log, with the same scoping, rules and errors as the workspace pages.
 
-Read-only and authenticated by the moderator's session; scoped, like every moderator route, to
-the moderator's own sites.  Decisions, reasons (in both languages) and matched spans are the
-ones the pipeline stored on each comment.
+Authenticated by a per-site API key (``Authorization: Bearer ek_…``, made by a site admin on
+the settings page) or by the moderator's session cookie; with the session, writes also need
+its CSRF token in ``X-CSRFToken`` (the queue answer carries it), because the API blueprint is
+otherwise CSRF-exempt (reader calls carry no cookies).
 """
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from engage.domain.errors import InvalidInput, Unauthorized
 from engage.domain.moderation.reasons import reason_text
-from engage.extensions import db
-from engage.models import CommentStatus
-from engage.services import moderation
+from engage.extensions import csrf, db
+from engage.models import CommentStatus, ModerationActionKind
+from engage.models.types import utcnow
+from engage.services import api_keys, audit, moderation_actions
+from engage.services.moderation_actions import ActionResult
+from engage.services.moderation_queue import check_scope, queue_counts, queue_page
+from engage.web.api.schemas import DecisionBody, parse_body
 from engage.web.api.views import bp, iso
+from engage.web.moderation.audit_views import audit_query
+from engage.web.moderation.queue_views import queue_filter
 
 
 def _reason_json(reason: dict) -> dict:
@@ -23,36 +32,123 @@ def _reason_json(reason: dict) -> dict:
                                "en": reason_text(reason.get("code", ""), "en")}}
 
 
-@bp.get("/moderation/queue")
-def moderation_queue():
-    """``?status=pending|approved|rejected|spam|deleted|reported&limit=`` (oldest first).
+def _moderator(write: bool = False):
+    """The caller: a per-site API key (``Authorization: Bearer ek_…``, no cookie, so no CSRF)
+    or the logged-in moderator (writes need the session's CSRF token).
 
-    :raises Unauthorized: ``moderator_login_required`` without a moderator session.
-    :raises InvalidInput: ``status_invalid``, ``limit_invalid``.
+    :raises Unauthorized: ``api_key_invalid``; ``moderator_login_required``.
     """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, key = header.partition(" ")
+        moderator = (api_keys.moderator_for_key(db.session, key.strip())
+                     if scheme.lower() == "bearer" else None)
+        if moderator is None:
+            raise Unauthorized("api_key_invalid")
+        return moderator
     if not current_user.is_authenticated:
         raise Unauthorized("moderator_login_required")
-    raw = request.args.get("status", "pending")
-    reported = raw == "reported"
-    try:
-        status = CommentStatus.PENDING if reported else CommentStatus(raw)
-    except ValueError:
-        raise InvalidInput("status_invalid", field="status") from None
+    if write:
+        csrf.protect()
+    return current_user.moderator
+
+
+def _private(payload: dict):
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _item_json(i) -> dict:
+    c, h = i.comment, i.history
+    return {
+        "id": c.id, "site": i.site.slug, "status": c.status.value,
+        "article": {"id": i.article.id, "key": i.article.key, "title": i.article.title,
+                    "url": i.article.url},
+        "author_name": c.author_name, "text": c.body_raw, "html": c.body_html,
+        "parent_id": c.parent_id, "created_at": iso(c.created_at),
+        "report_count": c.report_count, "reader": c.reader_id,
+        "parent": None if i.parent is None else {"id": i.parent.id, "text": i.parent.body_raw,
+                                                 "author_name": i.parent.author_name},
+        "history": {"approved": h.approved, "rejected": h.rejected, "spam": h.spam,
+                    "pending": h.pending, "bans": h.bans,
+                    "first_seen": iso(h.first_seen) if h.first_seen else None},
+        "reasons": [_reason_json(r) for r in c.moderation_reasons or ()]}
+
+
+@bp.get("/moderation/queue")
+def moderation_queue():
+    """``?status=pending|reported|approved|rejected|spam|deleted&site=&article=&reason=&reader=
+    &order=oldest|newest&cursor=&limit=`` → counts, items, ``next_cursor``, ``csrf_token``.
+
+    :raises Unauthorized: ``moderator_login_required`` without a moderator session.
+    :raises InvalidInput: ``status_invalid``, ``limit_invalid``, ``cursor_invalid``, …
+    :raises NotFound: a site, article or reader filter outside the moderator's sites.
+    """
+    mod_id = _moderator().id
+    flt = queue_filter().validated()
     limit = request.args.get("limit", "50")
     if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= 200):
         raise InvalidInput("limit_invalid", field="limit")
-    mod_id = current_user.moderator.id
-    items = moderation.queue(db.session, mod_id, status, int(limit), reported=reported)
-    response = jsonify({
-        "counts": moderation.queue_counts(db.session, mod_id),
-        "items": [{
-            "id": i.comment.id, "site": i.site.slug, "status": i.comment.status.value,
-            "article": {"key": i.article.key, "title": i.article.title, "url": i.article.url},
-            "author_name": i.comment.author_name, "text": i.comment.body_raw,
-            "html": i.comment.body_html, "parent_id": i.comment.parent_id,
-            "created_at": iso(i.comment.created_at),
-            "report_count": getattr(i.comment, "report_count", 0),
-            "reasons": [_reason_json(r) for r in i.comment.moderation_reasons or ()],
-        } for i in items]})
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    check_scope(db.session, mod_id, site_id=flt.site_id, article_id=flt.article_id,
+                reader=flt.reader)
+    page = queue_page(db.session, mod_id, flt, int(limit), request.args.get("cursor") or None)
+    return _private({"counts": queue_counts(db.session, mod_id, flt.site_id, flt.article_id),
+                     "items": [_item_json(i) for i in page.items],
+                     "next_cursor": page.next_cursor,
+                     "csrf_token": None if request.headers.get("Authorization")
+                     else generate_csrf()})
+
+
+def _result_json(result: ActionResult) -> dict:
+    return {"done": result.done, "skipped": [
+        {"id": s.comment_id, "status": s.status, "by": s.by,
+         "at": iso(s.at) if s.at else None} for s in result.skipped]}
+
+
+@bp.post("/moderation/decisions")
+def moderation_decide():
+    """One decision on 1..200 comments → ``{"done": [...], "skipped": [...]}`` (200).
+
+    :raises NotFound: ``comment_not_found`` when any id is outside the moderator's sites.
+    :raises InvalidInput: as :func:`engage.services.moderation_actions.decide`.
+    """
+    moderator = _moderator(write=True)
+    body = parse_body(DecisionBody)
+    result = moderation_actions.decide(
+        db.session, moderator, body.ids, ModerationActionKind(body.action),
+        CommentStatus(body.expected), utcnow(), reason_code=body.reason_code, note=body.note,
+        request_id=g.request_id)
+    return _private(_result_json(result))
+
+
+@bp.post("/moderation/actions/<int(max=2147483647):action_id>/undo")
+def moderation_undo(action_id: int):
+    """Undo one of the moderator's recent decisions (its whole batch) → done/skipped.
+
+    :raises NotFound: ``action_not_found``.  :raises InvalidInput: ``undo_expired``, …
+    :raises Conflict: ``already_undone``.
+    """
+    moderator = _moderator(write=True)
+    result = moderation_actions.undo(db.session, moderator, action_id, utcnow(),
+                                     current_app.config["MODERATION_UNDO_WINDOW_S"],
+                                     g.request_id)
+    return _private(_result_json(result))
+
+
+@bp.get("/moderation/audit")
+def moderation_audit():
+    """The audit log (``moderator, action, comment, reader, site, since, until`` as the page),
+    newest first, at most 200 rows."""
+    mod_id = _moderator().id
+    q = audit_query()
+    check_scope(db.session, mod_id, site_id=q.site_id, comment_id=q.comment_id,
+                reader=q.reader, moderator_name=q.moderator)
+    rows = audit.search(db.session, mod_id, q, 200)
+    return _private({"items": [{
+        "id": r.action.id, "at": iso(r.action.created_at), "site": r.site,
+        "moderator": r.moderator, "action": r.action.action.value,
+        "comment_id": r.action.comment_id, "reader": r.reader,
+        "from": r.action.from_status, "to": r.action.to_status,
+        "reason_code": r.action.reason_code, "note": r.action.reason,
+        "undoes_id": r.action.undoes_id, "request_id": r.action.request_id} for r in rows]})

@@ -103,3 +103,14 @@ def parse_body(schema: type[Schema]) -> Schema:
     except ValidationError as err:
         fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in err.errors()})
         raise RequestError(422, "validation_failed", fields=fields) from None
+
+
+class DecisionBody(StrictBody):
+    """``POST /api/v1/moderation/decisions``: one decision on 1..200 comments, with the state
+    the moderator saw; ``reason_code`` from the fixed rejection list (required for reject)."""
+
+    ids: list[int] = Field(min_length=1, max_length=200)
+    action: Literal["approve", "reject", "spam"]
+    expected: Literal["pending", "approved", "rejected", "spam"]
+    reason_code: str = Field(default="", max_length=32)
+    note: str = Field(default="", max_length=500)

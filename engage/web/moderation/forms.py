@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, StringField
+from wtforms import (
+    BooleanField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField)
 from wtforms.validators import (
     AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp)
 
+from engage.domain.moderation.decisions import NOTE_MAX_CHARS, REJECT_REASONS
 from engage.models import CommentStatus, ModerationActionKind
+
+DECISIONS = ["approve", "reject", "spam"]
 
 
 class LoginForm(FlaskForm):
@@ -18,11 +22,34 @@ class LoginForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """One moderation action on one comment, with the state the moderator saw."""
+    """One decision on one comment, with the state the moderator saw, a rejection reason code
+    (:data:`~engage.domain.moderation.decisions.REJECT_REASONS`) and an optional note;
+    ``back`` is the queue page to return to."""
 
-    action = HiddenField(validators=[AnyOf([k.value for k in ModerationActionKind])])
+    action = HiddenField(validators=[AnyOf(DECISIONS)])
     expected = HiddenField(validators=[AnyOf([s.value for s in CommentStatus])])
-    reason = StringField(_l("Lý do"), validators=[Length(max=500)])
+    reason_code = StringField(validators=[Optional(), AnyOf(list(REJECT_REASONS))])
+    reason = StringField(_l("Ghi chú"), validators=[Length(max=NOTE_MAX_CHARS)])
+    back = HiddenField(validators=[Length(max=2000)])
+
+
+class BulkForm(ActionForm):
+    """One decision on the ticked comments (``ids``), or on every comment of the page
+    (``all_on_page`` with ``page_ids``): at most 200 ids."""
+
+    ids = SelectMultipleField(coerce=int, validate_choice=False)
+    page_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    all_on_page = BooleanField(_l("Chọn tất cả trên trang này"))
+
+    def selected(self) -> list[int]:
+        """The ids the decision applies to."""
+        return list(self.page_ids.data if self.all_on_page.data else self.ids.data or [])
+
+
+class UndoForm(FlaskForm):
+    """Undo one recent decision (the CSRF token is the whole form); ``back`` as ActionForm."""
+
+    back = HiddenField(validators=[Length(max=2000)])
 
 
 class LogoutForm(FlaskForm):
@@ -53,3 +80,33 @@ class BanForm(FlaskForm):
     days = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=3650)])
     reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=1, max=300)])
     reject_comments = BooleanField()
+
+
+class SettingsForm(FlaskForm):
+    """A site's moderation settings (bounds are checked again by the service)."""
+
+    premoderation = BooleanField(_l("Duyệt trước mọi bình luận"))
+    auto_close_days = IntegerField(_l("Tự đóng bình luận sau (ngày, để trống: không)"),
+                                   validators=[Optional(), NumberRange(min=1, max=3650)])
+    first_n_hold = IntegerField(_l("Giữ lại N bình luận đầu tiên của độc giả mới (0: tắt)"),
+                                validators=[InputRequired(), NumberRange(min=0, max=100)])
+    link_limit = IntegerField(_l("Giữ lại bình luận có nhiều hơn N liên kết (để trống: không giới hạn)"),
+                              validators=[Optional(), NumberRange(min=0, max=50)])
+    report_threshold = IntegerField(_l("Số lượt báo cáo đưa bình luận về hàng đợi (0: tắt)"),
+                                    validators=[InputRequired(), NumberRange(min=0, max=1000)])
+
+
+class WordForm(FlaskForm):
+    """Add one banned or suspect entry to the site's own list."""
+
+    kind = StringField(validators=[AnyOf(["banned", "suspect"])])
+    entry = StringField(_l("Từ hoặc cụm từ"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password (the current one is asked again)."""
+
+    current_password = PasswordField(_l("Mật khẩu hiện tại"),
+                                     validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"),
+                                 validators=[DataRequired(), Length(min=10, max=256)])

@@ -1,0 +1,85 @@
+"""The audit log page (search, keyset "older" link) and its CSV export."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request
+from flask_login import current_user, login_required
+
+from engage.domain.errors import InvalidInput
+from engage.domain.moderation.decisions import reject_reason_text
+from engage.extensions import db
+from engage.models import ModerationActionKind
+from engage.services import audit
+from engage.services.moderation_queue import check_scope, moderator_sites
+from engage.web.i18n import display_datetime, select_timezone
+from engage.web.moderation.queue_views import int_arg
+from engage.web.moderation.views import bp
+
+PAGE = 100
+
+
+def _day(name: str, shift: int = 0) -> datetime | None:
+    """``yyyy-mm-dd`` (an HTML date input) as the start of that day (+``shift`` days) in the
+    workspace's time zone (Asia/Ho_Chi_Minh by default).
+
+    :raises InvalidInput: ``date_invalid``.
+    """
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) + timedelta(days=shift)
+    except (ValueError, OverflowError):
+        raise InvalidInput("date_invalid", field=name) from None
+    return datetime.combine(day, time(), ZoneInfo(select_timezone()))
+
+
+def audit_query() -> audit.AuditQuery:
+    """The search terms from the query string; the ``until`` day is included."""
+    return audit.AuditQuery(
+        moderator=request.args.get("moderator", "")[:64], action=request.args.get("action", ""),
+        comment_id=int_arg("comment"), reader=request.args.get("reader", "")[:32],
+        site_id=int_arg("site"), since=_day("since"), until=_day("until", 1))
+
+
+def _scoped_query():
+    q = audit_query()
+    check_scope(db.session, current_user.moderator.id, site_id=q.site_id,
+                comment_id=q.comment_id, reader=q.reader, moderator_name=q.moderator)
+    return q
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    """Search the audit log of the moderator's sites, newest first, 100 rows a page."""
+    q = _scoped_query()
+    before = None
+    if request.args.get("before_id"):
+        stamp = request.args.get("before_at", "")
+        try:
+            before = (datetime.fromisoformat(stamp), int_arg("before_id"))
+        except ValueError:
+            raise InvalidInput("cursor_invalid", field="before_at") from None
+        if before[0].tzinfo is None:
+            raise InvalidInput("cursor_invalid", field="before_at")
+    rows = audit.search(db.session, current_user.moderator.id, q, PAGE, before)
+    rest = {k: v for k, v in request.args.items() if k not in ("before_at", "before_id")}
+    return render_template("moderation/audit.html", rows=rows, q=request.args, q_rest=rest,
+                           actions=[k.value for k in ModerationActionKind],
+                           sites=moderator_sites(db.session, current_user.moderator.id),
+                           more=len(rows) == PAGE, fmt_time=display_datetime,
+                           reject_text=reject_reason_text)
+
+
+@bp.get("/audit.csv")
+@login_required
+def audit_csv():
+    """The matching rows as CSV (formula-looking cells neutralised), as an attachment."""
+    q = _scoped_query()
+    body = "".join(audit.export_csv(db.session, current_user.moderator.id, q))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="engage-audit.csv"',
+        "Cache-Control": "private, no-store"})
