@@ -7,7 +7,20 @@ teencode, leet digits, repeated letters, letters split by dots rejoined), so "Đ
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from engage.domain.moderation.vietnamese import Token, join_letters, split_letter_runs, tokenize
+
+
+CLEAN = "clean"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled comment: its text and lowercase label (:data:`CLEAN` = acceptable)."""
+
+    text: str
+    label: str
 
 
 def model_tokens(text: str) -> list[Token]:

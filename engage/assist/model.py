@@ -27,9 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from engage.assist.features import model_text, model_tokens
-
-CLEAN = "clean"
+from engage.assist.features import CLEAN, model_text, model_tokens
 FORMAT_VERSION = 1
 # Hyper-parameters (see the module docstring for how they were chosen).
 CHAR_NGRAMS = (1, 5)
@@ -95,8 +93,13 @@ class AssistModel:
         self._char_range = char_vec.ngram_range
         self._char_idf = char_vec.idf_.astype(np.float64)
         self._word_idf = word_vec.idf_.astype(np.float64)
-        self._coef = np.ascontiguousarray(self.classifier.coef_, dtype=np.float64)
-        self._intercept = self.classifier.intercept_.astype(np.float64)
+        coef = np.asarray(self.classifier.coef_, dtype=np.float64)
+        intercept = np.asarray(self.classifier.intercept_, dtype=np.float64)
+        if len(self.labels) == 2:  # binary: one row z for labels[1]; softmax of (0, z) = σ(z)
+            coef = np.vstack([np.zeros_like(coef), coef])
+            intercept = np.concatenate([[0.0], intercept])
+        self._coef = np.ascontiguousarray(coef)
+        self._intercept = intercept
         self._others = np.array([i for i in range(len(self.labels)) if i != self._clean])
 
     def __getstate__(self) -> dict:

@@ -10,7 +10,6 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from engage.assist.model import CLEAN, AssistModel, fit_model, top_share
+from engage.assist.features import CLEAN, Example
+from engage.assist.model import AssistModel, fit_model, top_share
 from engage.domain.moderation.evaluation import read_dataset
 
 # The issue's floors (issue 10, "Build" 2): below MIN_DECISIONS decisions or MIN_REJECTIONS
@@ -34,14 +34,6 @@ FORMATS = ("vihsd", "csv")
 
 class TrainingRefused(ValueError):
     """Too little data to train on; the message says how much more is needed."""
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled comment: its text and lowercase label (:data:`~.model.CLEAN` = acceptable)."""
-
-    text: str
-    label: str
 
 
 def read_labelled(path: Path, fmt: str) -> list[Example]:

@@ -36,14 +36,25 @@ class QueueItem:
     site: Site
 
 
+QUEUE_SORTS = ("oldest", "risk")
+
+
 def queue(session: Session, moderator_id: int, status: CommentStatus = CommentStatus.PENDING,
-          limit: int = 50, *, reported: bool = False) -> list[QueueItem]:
-    """Comments in one state on the moderator's sites, oldest first.
+          limit: int = 50, *, reported: bool = False, sort: str = "oldest") -> list[QueueItem]:
+    """Comments in one state on the moderator's sites, oldest first (or riskiest first).
 
     :param limit: page size (keyset paging arrives with the workspace issue).
     :param reported: only comments that reader reports sent back to the queue (with
         ``status=pending``: the "reported" view, awaiting a moderator).
+    :param sort: ``oldest``, or ``risk``: highest moderation-assistant risk first, comments
+        without a score last, ties oldest first.
+    :raises InvalidInput: ``sort_invalid``.
     """
+    if sort not in QUEUE_SORTS:
+        raise InvalidInput("sort_invalid", field="sort")
+    order = (Comment.created_at, Comment.id)
+    if sort == "risk":
+        order = (Comment.assist_risk.is_(None), Comment.assist_risk.desc(), *order)
     where = [Comment.site_id.in_(moderator_site_ids(moderator_id)), Comment.status == status]
     if reported:
         where.append(Comment.reported_at.is_not(None))
@@ -51,7 +62,7 @@ def queue(session: Session, moderator_id: int, status: CommentStatus = CommentSt
         select(Comment, Article, Site)
         .join(Article, Article.id == Comment.article_id)
         .join(Site, Site.id == Comment.site_id)
-        .where(*where).order_by(Comment.created_at, Comment.id).limit(limit)).all()
+        .where(*where).order_by(*order).limit(limit)).all()
     return [QueueItem(c, a, s) for c, a, s in rows]
 
 

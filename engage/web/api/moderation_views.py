@@ -6,6 +6,8 @@ ones the pipeline stored on each comment.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
@@ -13,7 +15,8 @@ from engage.domain.errors import InvalidInput, Unauthorized
 from engage.domain.moderation.reasons import reason_text
 from engage.extensions import db
 from engage.models import CommentStatus
-from engage.services import moderation
+from engage.models.types import utcnow
+from engage.services import assist, moderation
 from engage.web.api.views import bp, iso
 
 
@@ -23,12 +26,22 @@ def _reason_json(reason: dict) -> dict:
                                "en": reason_text(reason.get("code", ""), "en")}}
 
 
+def _assist_json(comment) -> dict | None:
+    """The stored risk and its words, or ``None`` when the comment was never scored."""
+    if comment.assist_risk is None:
+        return None
+    return {"risk": round(comment.assist_risk, 4), "terms": comment.assist_terms or []}
+
+
 @bp.get("/moderation/queue")
 def moderation_queue():
-    """``?status=pending|approved|rejected|spam|deleted|reported&limit=`` (oldest first).
+    """``?status=pending|approved|rejected|spam|deleted|reported&limit=&sort=oldest|risk``.
+
+    Each item carries ``assist``: the moderation assistant's ``risk`` and ``terms`` (``null``
+    when the comment was not scored); ``sort=risk`` puts the riskiest first.
 
     :raises Unauthorized: ``moderator_login_required`` without a moderator session.
-    :raises InvalidInput: ``status_invalid``, ``limit_invalid``.
+    :raises InvalidInput: ``status_invalid``, ``limit_invalid``, ``sort_invalid``.
     """
     if not current_user.is_authenticated:
         raise Unauthorized("moderator_login_required")
@@ -42,7 +55,8 @@ def moderation_queue():
     if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= 200):
         raise InvalidInput("limit_invalid", field="limit")
     mod_id = current_user.moderator.id
-    items = moderation.queue(db.session, mod_id, status, int(limit), reported=reported)
+    items = moderation.queue(db.session, mod_id, status, int(limit), reported=reported,
+                             sort=request.args.get("sort", "oldest"))
     response = jsonify({
         "counts": moderation.queue_counts(db.session, mod_id),
         "items": [{
@@ -53,6 +67,32 @@ def moderation_queue():
             "created_at": iso(i.comment.created_at),
             "report_count": getattr(i.comment, "report_count", 0),
             "reasons": [_reason_json(r) for r in i.comment.moderation_reasons or ()],
+            "assist": _assist_json(i.comment),
         } for i in items]})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/moderation/assist/agreement")
+def assist_agreement():
+    """How often moderators agreed with the assistant's hold / no-hold on their sites.
+
+    ``?site=<slug>`` (one of the moderator's sites), ``?days=N`` (decisions of the last N days;
+    default all).  Answers :meth:`engage.services.assist.Agreement.as_json`.
+
+    :raises Unauthorized: ``moderator_login_required``.
+    :raises InvalidInput: ``days_invalid``.
+    """
+    if not current_user.is_authenticated:
+        raise Unauthorized("moderator_login_required")
+    days = request.args.get("days", "")
+    if days and not (days.isascii() and days.isdigit() and 0 < int(days) <= 365):
+        raise InvalidInput("days_invalid", field="days")
+    since = utcnow() - timedelta(days=int(days)) if days else None
+    cfg = current_app.config
+    result = assist.agreement(db.session, current_user.moderator.id,
+                              float(cfg["ASSIST_HOLD_THRESHOLD"]), since=since,
+                              site_slug=request.args.get("site") or None)
+    response = jsonify(result.as_json())
     response.headers["Cache-Control"] = "private, no-store"
     return response

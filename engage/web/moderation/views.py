@@ -58,22 +58,25 @@ def logout():
 @bp.get("/")
 @login_required
 def queue():
-    """The moderation queue for one state (pending by default), oldest first; ``reported``:
-    the pending comments that reader reports sent back."""
+    """The moderation queue for one state (pending by default), oldest first (``?sort=risk``:
+    riskiest first); ``reported``: the pending comments that reader reports sent back."""
     reported = request.args.get("status") == "reported"
     try:
         status = CommentStatus("pending" if reported else request.args.get("status", "pending"))
     except ValueError:
         abort(404)
+    sort = request.args.get("sort", "oldest")
+    if sort not in moderation.QUEUE_SORTS:
+        abort(404)
     mod_id = current_user.moderator.id
     cfg = current_app.config
     items = moderation.queue(db.session, mod_id, status, cfg["QUEUE_PAGE_SIZE"],
-                             reported=reported)
+                             reported=reported, sort=sort)
     alarms = rating_admin.velocity_alarms(db.session, mod_id, utcnow(),
                                           min_votes=cfg["VELOCITY_MIN_VOTES"],
                                           factor=float(cfg["VELOCITY_FACTOR"]))
     return render_template("moderation/queue.html", items=items, status=status, alarms=alarms,
-                           reported=reported,
+                           reported=reported, sort=sort,
                            counts=moderation.queue_counts(db.session, mod_id),
                            statuses=list(CommentStatus), form=ActionForm(),
                            fmt_time=display_datetime)
