@@ -16,6 +16,7 @@ calibrated score the issue asks for without a second calibration fit.
 from __future__ import annotations
 
 import math
+import pickle
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -225,7 +226,11 @@ def load_model(path: Path) -> AssistModel:
     :raises ValueError: the file is not an Engage assistant model of this format.
     :raises OSError: the file cannot be read.
     """
-    data = joblib.load(path)
+    try:
+        data = joblib.load(path)
+    except (pickle.UnpicklingError, KeyError, IndexError, EOFError, TypeError,
+            AttributeError, ImportError) as err:  # what joblib raises on a foreign file
+        raise ValueError(f"{path}: not an Engage assistant model ({err!r})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION \
             or not isinstance(data.get("model"), AssistModel):
         raise ValueError(f"{path}: not an Engage assistant model (format {FORMAT_VERSION})")
