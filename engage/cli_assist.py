@@ -77,10 +77,10 @@ def train_command(site_slug: str, extra_data: Path | None, fmt: str | None,
     click.echo(f"trained on {meta['fitted_rows']:,} comments "
                f"({', '.join(f'{k} {v:,}' for k, v in meta['counts'].items())}) "
                f"in {meta['fit_seconds']} s")
-    click.echo("validation on {:,} held-out comments: macro-F1 {}, ROC-AUC {}, "
-               "top-20% capture {}".format(meta["validation_rows"],
-                                          *(meta["validation"][k] for k in
-                                            ("macro_f1", "auc", "top20_capture"))))
+    figures = meta["validation"]
+    click.echo(f"validation on {meta['validation_rows']:,} held-out comments (a model fitted on "
+               f"the other {meta['validation_fitted_rows']:,}): macro-F1 {figures['macro_f1']}, "
+               f"ROC-AUC {figures['auc']}, top-20% capture {figures['top20_capture']}")
     click.echo(f"wrote {out} ({size / 2**20:.1f} MB)")
 
 

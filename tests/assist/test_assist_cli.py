@@ -52,9 +52,10 @@ def test_train_from_site_history_writes_the_sites_model(app_factory, tmp_path):
         ("Bị cấm", CommentStatus.REJECTED, [{"code": "reader_banned", "decision": "reject"}])])
     result = app.test_cli_runner().invoke(args=["engage", "assist", "train", "--site", "news"])
     assert result.exit_code == 0, result.output
-    assert "trained on 1,044 comments (clean 1,000, rejected 160)" in result.output
+    assert "trained on 1,160 comments (clean 1,000, rejected 160)" in result.output
     assert "warning: only 1,160 decisions" in result.output and "8,840 more" in result.output
-    assert "validation on 116 held-out comments: macro-F1" in result.output
+    assert ("validation on 116 held-out comments (a model fitted on the other 1,044): "
+            "macro-F1") in result.output
     path = tmp_path / "models" / "news.joblib"
     assert path.is_file() and str(path) in result.output
     from engage.assist.model import load_model

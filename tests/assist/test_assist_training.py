@@ -21,7 +21,8 @@ def test_training_on_a_small_generated_history_works_and_ranks_toxic_first():
     model, warnings = train(generated_history(1000, 200), NOW, sources={"site:news": 1200})
     assert model.meta["trained_at"] == NOW.isoformat()
     assert model.meta["counts"] == {"clean": 1000, "rejected": 200}
-    assert model.meta["fitted_rows"] + model.meta["validation_rows"] == 1200
+    assert model.meta["fitted_rows"] == 1200  # refitted on every row after validation
+    assert model.meta["validation_fitted_rows"] + model.meta["validation_rows"] == 1200
     assert model.meta["validation"]["auc"] > 0.95  # separable made-up data
     assert warnings and "10,000" in warnings[0] and "8,800 more" in warnings[0]
     toxic, clean = model.risks(["Bọn mày óc chó lắm", "Cảm ơn tác giả, bài viết rất hay"])
