@@ -119,7 +119,7 @@ def evaluate(model: AssistModel, examples: Sequence[Example], *, timing_rows: in
     """The issue's figures for ``model`` on labelled rows (item 4).
 
     Labels the model does not know count as wrong predictions; macro-F1 averages over the
-    labels present in the data and the predictions.
+    labels present in the data and the predictions (a label never predicted scores 0).
 
     :param timing_rows: time :meth:`AssistModel.score` (with its top terms) one comment at a
         time on the first this many rows; 0 skips timing (``p50_ms``/``p99_ms`` are ``None``).
@@ -139,7 +139,7 @@ def evaluate(model: AssistModel, examples: Sequence[Example], *, timing_rows: in
     return {
         "rows": len(examples),
         "labels": dict(sorted(Counter(truth).items())),
-        "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4),
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro", zero_division=0)), 4),
         "auc": round(float(roc_auc_score(toxic, risks)), 4) if both else None,
         "top20_capture": round(top_share(risks, toxic), 4) if both else None,
         "p50_ms": timings[0], "p99_ms": timings[1],

@@ -176,10 +176,12 @@ class Agreement:
 
     @property
     def agreed(self) -> int:
+        """Decisions where the moderator did what the model said (hold → reject/spam)."""
         return self.held_rejected + self.passed_approved
 
     @property
     def rate(self) -> float | None:
+        """``agreed / decided`` rounded to 4 places; ``None`` before any decision."""
         return round(self.agreed / self.decided, 4) if self.decided else None
 
     def as_json(self) -> dict:

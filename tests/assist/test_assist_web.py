@@ -2,12 +2,10 @@
 import shutil
 
 import pytest
-from sqlalchemy import select
 
 from engage.extensions import db
-from engage.models import Comment, CommentStatus
+from engage.models import Comment, CommentStatus, Role
 from engage.services import accounts, sites
-from engage.models import Role
 from helpers import csrf_token, login, new_token, post_comment
 
 pytestmark = pytest.mark.usefixtures("assist_extra")
