@@ -2,6 +2,15 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# pyproject extras installed for `make test`; CI adds the moderation assistant:
+# `make test EXTRAS=test,assist` (its tests skip without it unless ENGAGE_REQUIRE_ASSIST=1).
+EXTRAS ?= test
+comma  := ,
+ifeq ($(EXTRAS),test)
+TEST_DEPS := $(VENV)/.test-deps
+else
+TEST_DEPS := $(VENV)/.deps-$(subst $(comma),-,$(EXTRAS))
+endif
 
 .PHONY: run test translations clean
 
@@ -13,8 +22,8 @@ $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+$(TEST_DEPS): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 
 ## run: the service on SQLite with the demo site, at http://127.0.0.1:5000/demo/
@@ -24,11 +33,11 @@ run: $(VENV)/.run-deps
 	$(BIN)/engage serve
 
 ## test: the whole suite (PostgreSQL/Redis/browser parts run when their env vars are set)
-test: $(VENV)/.test-deps
+test: $(TEST_DEPS)
 	$(BIN)/pytest -W error $(PYTEST_ARGS)
 
 ## translations: re-extract messages, update the English catalogue, compile it
-translations: $(VENV)/.test-deps
+translations: $(TEST_DEPS)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o engage/translations/messages.pot .
 	$(BIN)/pybabel update -i engage/translations/messages.pot -d engage/translations -l en --no-fuzzy-matching

@@ -29,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
     init_secrets(app)
     init_extensions(app)
+    init_assist(app)
     from engage.web import register_web
 
     register_web(app)
@@ -79,3 +80,16 @@ def init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+
+
+def init_assist(app: Flask) -> None:
+    """The worker's moderation-assistant models (loaded on first use; see engage.services.assist)."""
+    from engage.services.assist import AssistRuntime, AssistSettings
+
+    cfg = app.config
+    app.extensions["engage_assist"] = AssistRuntime(AssistSettings(
+        enabled=bool(cfg["ASSIST_ENABLED"]),
+        model_dir=Path(cfg["ASSIST_MODEL_DIR"] or Path(app.instance_path) / "assist"),
+        hold_at=float(cfg["ASSIST_HOLD_THRESHOLD"]) if cfg["ASSIST_HOLD"] else None,
+        reject_at=float(cfg["ASSIST_REJECT_THRESHOLD"]) if cfg["ASSIST_REJECT"] else None,
+        top_terms=int(cfg["ASSIST_TOP_TERMS"])))

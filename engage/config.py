@@ -106,3 +106,10 @@ def _validate(cfg: Mapping[str, Any]) -> None:
         raise ConfigError(f"METRICS_ALLOWED_NETWORKS must be a list of CIDR networks: {err}")
     if cfg["COMMENT_MIN_CHARS"] > cfg["COMMENT_MAX_CHARS"]:
         raise ConfigError("COMMENT_MIN_CHARS exceeds COMMENT_MAX_CHARS")
+    for key in ("ASSIST_HOLD_THRESHOLD", "ASSIST_REJECT_THRESHOLD"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ConfigError(f"{key} must be a number from 0 to 1, got {value!r}")
+    top = cfg.get("ASSIST_TOP_TERMS")
+    if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= 20:
+        raise ConfigError(f"ASSIST_TOP_TERMS must be an integer from 0 to 20, got {top!r}")

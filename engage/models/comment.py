@@ -4,7 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON, CheckConstraint, Enum, Float, ForeignKey, Index, Integer, String, Text, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -52,6 +53,8 @@ class Comment(db.Model):
               postgresql_where=text("reported_at IS NOT NULL")),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
         CheckConstraint("report_count >= 0", name="report_count_nonnegative"),
+        CheckConstraint("assist_risk IS NULL OR (assist_risk >= 0 AND assist_risk <= 1)",
+                        name="assist_risk_probability"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,3 +82,8 @@ class Comment(db.Model):
     # When reader reports sent the comment back to the queue (the "reported" queue); once set,
     # later reports do not withhold it again: a moderator has had the last word.
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The moderation assistant's risk (0–1: probability a moderator would not approve it) when
+    # the comment was judged, and the words behind it (``[{"term", "weight", "spans"}]``);
+    # NULL when the site had no model (engage.assist).
+    assist_risk: Mapped[float | None] = mapped_column(Float, nullable=True)
+    assist_terms: Mapped[list | None] = mapped_column(JSON, nullable=True)

@@ -21,6 +21,7 @@ from engage.domain.errors import Conflict, Forbidden, NotFound
 from engage.domain.moderation.pipeline import run_pipeline
 from engage.models import (
     Article, Comment, CommentStatus, ModerationAction, ModerationActionKind)
+from engage.services.assist import AssistRuntime
 from engage.services.comments import STATUS_BY_DECISION, moderation_context
 from engage.services.idempotency import release_text_claims
 from engage.services.reactions import locate_comment
@@ -94,13 +95,14 @@ def _move(session: Session, comment: Comment, before: CommentStatus, after: Comm
 
 def edit_comment(session: Session, site_slug: str, article_key: str, comment_id: int,
                  reader_id: str, text: str, now: datetime, limits: CommentLimits,
-                 window_s: int) -> EditResult:
+                 window_s: int, *, assist: AssistRuntime | None = None) -> EditResult:
     """Replace the text of the reader's own comment and moderate it again.
 
     The same text again changes nothing.  A comment withheld by reader reports stays in the
     queue whatever the pipeline says (only a moderator releases it).
 
     :param window_s: seconds after posting during which the author may edit.
+    :param assist: the moderation-assistant models: the new text is scored again.
     :raises InvalidInput: the text rules of :func:`prepare_text`.
     :raises NotFound: ``site_not_found``, ``article_not_found``, ``comment_not_found``.
     :raises Forbidden: ``comment_not_yours``, ``comment_not_editable``,
@@ -114,9 +116,11 @@ def edit_comment(session: Session, site_slug: str, article_key: str, comment_id:
         ensure_open(article.comments_open, "comments_closed")
         if prepared.text == comment.body_raw:
             return EditResult(comment.id, comment.status, comment.body_html, comment.edited_at)
+        risk = assist.facts(site.slug, prepared.text) if assist is not None else None
         verdict = run_pipeline(moderation_context(
             session, site, article, prepared.text, now, is_reply=comment.parent_id is not None,
-            reader_id=reader_id, network_hash=comment.network_hash, exclude_comment=comment.id))
+            reader_id=reader_id, network_hash=comment.network_hash, exclude_comment=comment.id,
+            risk=risk))
         status = STATUS_BY_DECISION[verdict.decision]
         reasons = [r.as_json() for r in verdict.reasons]
         if comment.reported_at is not None and comment.status is CommentStatus.PENDING:
@@ -129,7 +133,9 @@ def edit_comment(session: Session, site_slug: str, article_key: str, comment_id:
         _move(session, comment, before, status, {
             "body_raw": prepared.text, "body_html": prepared.html,
             "sanitizer_version": prepared.sanitizer_version, "moderation_reasons": reasons,
-            "edited_at": now, "published_at": published_at}, ModerationActionKind.READER_EDIT,
+            "edited_at": now, "published_at": published_at,
+            "assist_risk": risk.risk if risk else None,
+            "assist_terms": risk.terms_json() if risk else None}, ModerationActionKind.READER_EDIT,
             now)
         result = EditResult(comment.id, status, prepared.html, now)
     return result

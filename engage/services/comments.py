@@ -1,7 +1,7 @@
 """Comment use cases: submit (normalise → moderate → store) and read published threads."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from datetime import datetime
 
@@ -14,6 +14,7 @@ from engage.domain.errors import InvalidInput, NotFound
 from engage.domain.moderation.pipeline import (
     CommentContext, Decision, public_status, run_pipeline)
 from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Site
+from engage.services.assist import AssistRuntime, RiskFacts
 from engage.services.idempotency import RetryGuard, claim_request, settle_claims
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.sites import (
@@ -54,8 +55,8 @@ class SubmitResult:
 def submit_comment(session: Session, site_slug: str, article_key: str, reader_id: str,
                    author_name: str, text: str, parent_id: int | None, network_hash: str,
                    now: datetime, limits: CommentLimits, *, honeypot: str = "",
-                   form_age_ms: int | None = None, retry: RetryGuard | None = None
-                   ) -> SubmitResult:
+                   form_age_ms: int | None = None, retry: RetryGuard | None = None,
+                   assist: AssistRuntime | None = None) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
@@ -66,13 +67,15 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     :param form_age_ms: time between showing the form and sending it, if the client said.
     :param retry: an ``Idempotency-Key`` and the doubles window: a repeated request gets the
         first answer back instead of a second comment (:func:`claim_request`).
+    :param assist: the worker's moderation-assistant models; the risk (and its words) is a
+        pipeline fact and is stored with the comment.
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
         ``idempotency_key_reused``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``comments_closed``.
     """
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
-    facts = (reader_id, prepared, parent_id, network_hash, now, honeypot, form_age_ms)
+    facts = (reader_id, prepared, parent_id, network_hash, now, honeypot, form_age_ms, assist)
     # Judge before taking the write lock: every fact the pipeline needs is a read, and on SQLite
     # the lock serialises all writers, so only the inserts wait behind it.  A ban or a parent
     # change landing in between is as if the comment had arrived a moment earlier.
@@ -81,14 +84,14 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
         if judged is None:  # the article's first comment: create it, judge under the lock
             site, article = _site_and_article(session, site_slug, article_key, now)
             judged = _judge(session, site, article, *facts)
-        site, article, top_parent, verdict = judged
+        site, article, top_parent, verdict, risk = judged
         replay, claims = claim_request(session, retry, reader_id, article.id, parent_id,
                                        prepared.text, now)
         if replay is not None:
             result = SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
         else:
-            result = _insert_comment(session, site, article, top_parent, verdict, reader_id,
-                                     prepared, network_hash, now)
+            result = _insert_comment(session, site, article, top_parent, verdict, risk,
+                                     reader_id, prepared, network_hash, now)
             settle_claims(session, claims, result.id, result.shown())
     return result
 
@@ -139,10 +142,10 @@ def _site_and_article(session: Session, site_slug: str, article_key: str, now: d
 
 def _judge(session: Session, site, article, reader_id: str, prepared: PreparedComment,
            parent_id: int | None, network_hash: str, now: datetime, honeypot: str,
-           form_age_ms: int | None):
+           form_age_ms: int | None, assist: AssistRuntime | None):
     """Check the name, the article and the parent, and run the moderation pipeline.
 
-    :returns: ``(site, article, top-level parent id or None, verdict)``.
+    :returns: ``(site, article, top-level parent id or None, verdict, risk facts or None)``.
     :raises InvalidInput: ``author_name_reserved``, ``parent_invalid``.
     :raises Forbidden: ``comments_closed``.
     """
@@ -150,16 +153,17 @@ def _judge(session: Session, site, article, reader_id: str, prepared: PreparedCo
         raise InvalidInput("author_name_reserved", field="author_name")
     ensure_open(article.comments_open, "comments_closed")
     top_parent = _resolve_parent(session, article, parent_id)
+    risk = assist.facts(site.slug, prepared.text) if assist is not None else None
     verdict = run_pipeline(moderation_context(
         session, site, article, prepared.text, now, is_reply=top_parent is not None,
         reader_id=reader_id, network_hash=network_hash, honeypot=honeypot,
-        form_age_ms=form_age_ms))
-    return site, article, top_parent, verdict
+        form_age_ms=form_age_ms, risk=risk))
+    return site, article, top_parent, verdict, risk
 
 
 def _insert_comment(session: Session, site, article, top_parent: int | None, verdict,
-                    reader_id: str, prepared: PreparedComment, network_hash: str,
-                    now: datetime) -> SubmitResult:
+                    risk: RiskFacts | None, reader_id: str, prepared: PreparedComment,
+                    network_hash: str, now: datetime) -> SubmitResult:
     """Insert the judged comment; move the published count if it is published at once."""
     status = STATUS_BY_DECISION[verdict.decision]
     conn = session.connection()
@@ -169,6 +173,8 @@ def _insert_comment(session: Session, site, article, top_parent: int | None, ver
         "body_html": prepared.html, "sanitizer_version": prepared.sanitizer_version,
         "status": status, "moderation_reasons": [r.as_json() for r in verdict.reasons],
         "network_hash": network_hash, "created_at": now, "updated_at": now,
+        "assist_risk": risk.risk if risk else None,
+        "assist_terms": risk.terms_json() if risk else None,
         "published_at": now if status is CommentStatus.APPROVED else None}).scalar_one()
     if status is CommentStatus.APPROVED:
         conn.execute(_COUNT_PUBLISHED, {"article_id": article.id})
@@ -186,17 +192,23 @@ _COUNT_PUBLISHED = (update(_A).where(_A.c.id == bindparam("article_id"))
 def moderation_context(session: Session, site: Site, article: Article, text: str,
                        now: datetime, *, is_reply: bool, reader_id: str, network_hash: str,
                        honeypot: str = "", form_age_ms: int | None = None,
-                       exclude_comment: int | None = None) -> CommentContext:
+                       exclude_comment: int | None = None,
+                       risk: RiskFacts | None = None) -> CommentContext:
     """The facts the moderation pipeline judges a comment by — one place, so a reader's edit
     (``engage.services.comment_edits``) is judged exactly like a new comment (gathered by
     :func:`engage.services.moderation_facts.comment_context`).
 
     :param exclude_comment: the edited comment, whose own old text is no duplicate of it.
+    :param risk: the moderation assistant's score of ``text`` (:meth:`AssistRuntime.facts`).
     """
-    return comment_context(session.connection(), site=site, article=article, text=text,
-                           now=now, reader_id=reader_id, network_hash=network_hash,
-                           is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
-                           settings=ModerationSettings(), exclude_comment=exclude_comment)
+    ctx = comment_context(session.connection(), site=site, article=article, text=text,
+                          now=now, reader_id=reader_id, network_hash=network_hash,
+                          is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
+                          settings=ModerationSettings(), exclude_comment=exclude_comment)
+    if risk is None:
+        return ctx
+    return replace(ctx, assist_risk=risk.risk, assist_terms=risk.terms,
+                   assist_hold_at=risk.hold_at, assist_reject_at=risk.reject_at)
 
 
 def _resolve_parent(session: Session, article: Article, parent_id: int | None) -> int | None:

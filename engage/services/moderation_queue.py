@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import InvalidInput, NotFound
@@ -16,7 +16,7 @@ from engage.services.keyset import apply_keyset, cursor_after
 from engage.services.scope import moderator_site_ids
 
 QUEUES = ("pending", "reported", "approved", "rejected", "spam", "deleted")
-ORDERS = ("oldest", "newest")
+ORDERS = ("oldest", "newest", "risk")  # risk: the moderation assistant's score, riskiest first
 _CODE = re.compile(r"^[a-z_]{1,32}$")
 _READER = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -112,9 +112,17 @@ def queue_page(session: Session, moderator_id: int, flt: QueueFilter, limit: int
     # order; "site_id IN (…)" made SQLite sort the whole queue), merged here.
     keys: list[tuple] = []
     for site_id in site_ids:
-        query = select(Comment.created_at, Comment.id).where(Comment.site_id == site_id, *where)
-        keys += session.execute(apply_keyset(query, flt.order, cursor).limit(limit + 1)).all()
-    keys.sort(reverse=flt.order == "newest")
+        if flt.order == "risk":
+            query = _risk_keyset(select(_RISK, Comment.id).where(Comment.site_id == site_id,
+                                                                 *where), cursor)
+        else:
+            query = apply_keyset(select(Comment.created_at, Comment.id).where(
+                Comment.site_id == site_id, *where), flt.order, cursor)
+        keys += session.execute(query.limit(limit + 1)).all()
+    if flt.order == "risk":
+        keys.sort(key=lambda k: (-k[0], k[1]))
+    else:
+        keys.sort(reverse=flt.order == "newest")
     keys = keys[:limit + 1]
     more = len(keys) > limit
     ids = [i for _, i in keys[:limit]]
@@ -127,7 +135,32 @@ def queue_page(session: Session, moderator_id: int, flt: QueueFilter, limit: int
     items = [QueueItem(c, a, s, parents.get(c.parent_id),
                        histories.get((c.site_id, c.reader_id), ReaderHistory()))
              for c, a, s in rows]
+    if flt.order == "risk":
+        last = keys[limit - 1] if more else None
+        return QueuePage(items, f"risk:{last[0]!r}:{last[1]}" if last else None)
     return QueuePage(items, cursor_after(flt.order, rows[-1][0]) if more and rows else None)
+
+
+# Unscored comments (no assistant, or scored before it was trained) sort after every score.
+_RISK = func.coalesce(Comment.assist_risk, -1.0)
+
+
+def _risk_keyset(query, cursor: str | None):
+    """Order by risk (highest first), then id; keep rows after ``cursor`` ("risk:<r>:<id>").
+
+    :raises InvalidInput: ``cursor_invalid``.
+    """
+    query = query.order_by(_RISK.desc(), Comment.id)
+    if not cursor:
+        return query
+    try:
+        tag, risk, last_id = cursor.split(":")
+        risk_value, id_value = float(risk), int(last_id)
+        if tag != "risk":
+            raise ValueError(tag)
+    except ValueError:
+        raise InvalidInput("cursor_invalid", field="cursor") from None
+    return query.where(or_(_RISK < risk_value, and_(_RISK == risk_value, Comment.id > id_value)))
 
 
 COUNT_CAP = 10_000  # tabs show "10000+" beyond this: counting stops there (GitLab does the same)

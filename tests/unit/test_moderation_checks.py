@@ -129,12 +129,14 @@ def test_checks_run_in_design_order_and_most_severe_wins():
     v = verdict(text="thằng chó ngu https://a.vn https://b.vn", article_open=False,
                 bans=(BanInfo("reader"),), honeypot="x", form_age_seconds=1,
                 recent_texts=("thằng chó ngu https://a.vn https://b.vn",), wordlists=WORDS,
-                link_limit=1, first_n_hold=1, premoderation=True)
+                link_limit=1, first_n_hold=1, premoderation=True, assist_risk=0.9,
+                assist_hold_at=0.5)
     assert [r.code for r in v.reasons] == [
         "article_closed", "reader_banned", "honeypot", "form_too_fast", "duplicate",
-        "banned_word", "suspect_word", "too_many_links", "new_reader", "premoderation"]
+        "banned_word", "suspect_word", "assist_risk", "too_many_links", "new_reader",
+        "premoderation"]
     assert v.decision is Decision.REJECT
-    assert len(DEFAULT_CHECKS) == 10
+    assert len(DEFAULT_CHECKS) == 11
 
 
 def test_every_reason_code_has_vietnamese_and_english_text():

@@ -127,6 +127,23 @@ def check_suspect_words(ctx: CommentContext) -> Reason | None:
     return Reason(codes.SUSPECT_WORD, Decision.HOLD, merge_spans(matches)) if matches else None
 
 
+def check_assist_risk(ctx: CommentContext) -> Reason | None:
+    """Hold when the moderation assistant's risk reaches the admin's threshold (issue 10).
+
+    It never rejects on its own: only when an admin sets ``assist_reject_at`` does a risk at or
+    above it reject.  The spans are the words behind the score, for the moderator.
+    """
+    risk = ctx.assist_risk
+    if risk is None:
+        return None
+    spans = tuple(sorted((start, end) for _, _, start, end in ctx.assist_terms))
+    if ctx.assist_reject_at is not None and risk >= ctx.assist_reject_at:
+        return Reason(codes.ASSIST_RISK, Decision.REJECT, spans)
+    if ctx.assist_hold_at is not None and risk >= ctx.assist_hold_at:
+        return Reason(codes.ASSIST_RISK, Decision.HOLD, spans)
+    return None
+
+
 def find_links(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of the links in ``text``: URLs with a scheme or "www.", and bare host names."""
     spans = []
@@ -166,6 +183,7 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
     check_duplicate,
     check_banned_words,
     check_suspect_words,
+    check_assist_risk,
     check_links,
     check_new_reader,
     check_premoderation,

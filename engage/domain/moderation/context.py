@@ -89,6 +89,13 @@ class CommentContext:
     :param reader_approved_count: the reader's comments already published on the site.
     :param first_n_hold: hold a reader's comments until this many were approved (site
         setting); ``0`` disables.
+    :param assist_risk: the site's moderation-assistant model's probability (0–1) that a
+        moderator would not approve the text (``engage.assist``); ``None``: no model.
+    :param assist_terms: the words behind that risk, ``(word, weight, start, end)`` with
+        offsets into ``text``, strongest first.
+    :param assist_hold_at: hold at or above this risk (admin setting); ``None`` never holds.
+    :param assist_reject_at: reject at or above this risk; ``None`` (the default, and unless
+        an admin turns it on) never rejects.
     """
 
     text: str
@@ -108,6 +115,10 @@ class CommentContext:
     link_limit: int | None = None
     reader_approved_count: int = 0
     first_n_hold: int = 0
+    assist_risk: float | None = None
+    assist_terms: tuple[tuple[str, float, int, int], ...] = ()
+    assist_hold_at: float | None = None
+    assist_reject_at: float | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ SUSPECT_WORD = "suspect_word"
 TOO_MANY_LINKS = "too_many_links"
 NEW_READER = "new_reader"
 PREMODERATION = "premoderation"
+ASSIST_RISK = "assist_risk"
 REPORTED = "reported"  # set by reader reports (engage.services.reactions), not by a check
 
 # code -> (Vietnamese, English). The table is the single source of the wording; a test checks
@@ -46,6 +47,8 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
                  "One of a new reader's first comments: held for review."),
     PREMODERATION: ("Trang hoặc bài viết đang bật duyệt trước mọi bình luận.",
                     "The site or article holds every comment for review."),
+    ASSIST_RISK: ("Trợ lý kiểm duyệt đánh giá bình luận này có rủi ro cao.",
+                  "The moderation assistant rates this comment as high-risk."),
     REPORTED: ("Bị độc giả báo cáo: đã đủ số lượt báo cáo nên được đưa lại vào hàng đợi.",
                "Reported by readers: enough reports sent it back to the queue."),
 }

@@ -8,6 +8,8 @@ otherwise CSRF-exempt (reader calls carry no cookies).
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -17,7 +19,7 @@ from engage.domain.moderation.reasons import reason_text
 from engage.extensions import csrf, db
 from engage.models import CommentStatus, ModerationActionKind
 from engage.models.types import utcnow
-from engage.services import api_keys, audit, moderation_actions
+from engage.services import api_keys, assist, audit, moderation_actions
 from engage.services.moderation_actions import ActionResult
 from engage.services.moderation_queue import check_scope, queue_counts, queue_page
 from engage.web.api.schemas import DecisionBody, parse_body
@@ -73,7 +75,15 @@ def _item_json(i) -> dict:
         "history": {"approved": h.approved, "rejected": h.rejected, "spam": h.spam,
                     "pending": h.pending, "bans": h.bans,
                     "first_seen": iso(h.first_seen) if h.first_seen else None},
-        "reasons": [_reason_json(r) for r in c.moderation_reasons or ()]}
+        "reasons": [_reason_json(r) for r in c.moderation_reasons or ()],
+        "assist": _assist_json(c)}
+
+
+def _assist_json(comment) -> dict | None:
+    """The moderation assistant's stored risk and its words; ``None`` when never scored."""
+    if comment.assist_risk is None:
+        return None
+    return {"risk": round(comment.assist_risk, 4), "terms": comment.assist_terms or []}
 
 
 @bp.get("/moderation/queue")
@@ -152,3 +162,24 @@ def moderation_audit():
         "from": r.action.from_status, "to": r.action.to_status,
         "reason_code": r.action.reason_code, "note": r.action.reason,
         "undoes_id": r.action.undoes_id, "request_id": r.action.request_id} for r in rows]})
+
+
+@bp.get("/moderation/assist/agreement")
+def assist_agreement():
+    """How often moderators agreed with the assistant's hold / no-hold on their sites.
+
+    ``?site=<slug>`` (one of the moderator's sites), ``?days=N`` (decisions of the last N days;
+    default all).  Answers :meth:`engage.services.assist.Agreement.as_json`.
+
+    :raises Unauthorized: ``moderator_login_required`` / ``api_key_invalid``.
+    :raises InvalidInput: ``days_invalid``.
+    """
+    mod_id = _moderator().id
+    days = request.args.get("days", "")
+    if days and not (days.isascii() and days.isdigit() and 0 < int(days) <= 365):
+        raise InvalidInput("days_invalid", field="days")
+    since = utcnow() - timedelta(days=int(days)) if days else None
+    result = assist.agreement(db.session, mod_id,
+                              float(current_app.config["ASSIST_HOLD_THRESHOLD"]), since=since,
+                              site_slug=request.args.get("site") or None)
+    return _private(result.as_json())

@@ -65,7 +65,8 @@ def edit_comment(site: str, article: str, comment_id: int):
     body = parse_body(EditBody)
     result = comment_edits.edit_comment(db.session, site, article, comment_id, reader,
                                         body.text, utcnow(), comment_limits(),
-                                        current_app.config["COMMENT_EDIT_WINDOW_S"])
+                                        current_app.config["COMMENT_EDIT_WINDOW_S"],
+                                        assist=current_app.extensions["engage_assist"])
     return jsonify({"id": result.id, "status": result.status.value, "html": result.html,
                     "edited_at": iso(result.edited_at) if result.edited_at else None})
 

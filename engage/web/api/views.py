@@ -196,7 +196,8 @@ def post_comment(site: str, article: str):
                                      body.text, body.parent_id, network_hash(), utcnow(),
                                      comment_limits(), honeypot=body.website,
                                      form_age_ms=body.elapsed_ms,
-                                     retry=retry_guard(body, site, article))
+                                     retry=retry_guard(body, site, article),
+                                     assist=current_app.extensions["engage_assist"])
     COMMENTS.labels("replayed" if result.replayed else result.status.value).inc()
     headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
     return jsonify({"id": result.id, "status": result.shown()}), 201, headers
