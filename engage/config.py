@@ -84,9 +84,13 @@ def _validate(cfg: Mapping[str, Any]) -> None:
             raise ConfigError("production refuses DEBUG")
     for key in ("COMMENT_MIN_CHARS", "COMMENT_MAX_CHARS", "AUTHOR_NAME_MAX_CHARS",
                 "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS",
-                "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S"):
+                "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S",
+                "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_BACKOFF_BASE_S", "WEBHOOK_BACKOFF_MAX_S",
+                "WEBHOOK_TIMEOUT_S", "WEBHOOK_LEASE_S", "WEBHOOK_BATCH", "WEBHOOK_POLL_INTERVAL_S"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    if cfg["WEBHOOK_LEASE_S"] <= cfg["WEBHOOK_TIMEOUT_S"]:
+        raise ConfigError("WEBHOOK_LEASE_S must exceed WEBHOOK_TIMEOUT_S")
     if cfg["COMMENT_MIN_CHARS"] > cfg["COMMENT_MAX_CHARS"]:
         raise ConfigError("COMMENT_MIN_CHARS exceeds COMMENT_MAX_CHARS")

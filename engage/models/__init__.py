@@ -9,10 +9,11 @@ from engage.models.rating import Rating
 from engage.models.reaction import CommentLike, CommentReport, ReportReason
 from engage.models.reader import Reader
 from engage.models.site import Site
+from engage.models.webhook import WebhookDelivery
 from engage.models.wordlist import SiteWord, WordListKind
 
 __all__ = [
     "Article", "Ban", "BanScope", "ClaimScope", "Comment", "CommentLike", "CommentReport", "CommentStatus",
     "Membership", "ModerationAction", "ModerationActionKind", "Moderator", "Rating", "Reader",
-    "ReportReason", "RequestClaim", "Role", "Site", "SiteWord", "WordListKind",
+    "ReportReason", "RequestClaim", "Role", "Site", "SiteWord", "WebhookDelivery", "WordListKind",
 ]

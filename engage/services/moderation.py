@@ -19,6 +19,7 @@ from engage.models import (
 )
 from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 TARGET_STATUS = {
     ModerationActionKind.APPROVE: CommentStatus.APPROVED,
@@ -110,6 +111,7 @@ def moderate(session: Session, moderator: Moderator, comment_id: int,
             site_id=comment.site_id, comment_id=comment_id, moderator_id=moderator.id,
             action=action, reason=reason, from_status=expected.value, to_status=target.value,
             request_id=request_id, created_at=now))
+        enqueue_comment_change(session, comment.article_id, comment_id, expected, target, now)
     return target
 
 

@@ -7,6 +7,7 @@ from flask import Flask, redirect, url_for
 def register_web(app: Flask) -> None:
     """Register every blueprint explicitly, then the error handlers and response headers."""
     from engage.web import api, demo, health, moderation, widget
+    from engage.web.cors import register_cors
     from engage.web.errors import register_error_handlers
     from engage.web.security import register_security
 
@@ -21,3 +22,4 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     register_error_handlers(app)
     register_security(app)
+    register_cors(app)
