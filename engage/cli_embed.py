@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from engage.domain.embedding import webhook_secret
 from engage.domain.errors import EngageError
@@ -21,6 +22,7 @@ def _fail(err: EngageError) -> None:
 
 
 @click.command("update-site")
+@with_appcontext
 @click.argument("slug")
 @click.option("--origin", "origins", multiple=True,
               help="Allowed embedding origin, exact scheme://host[:port] (repeat; replaces the list).")
@@ -45,6 +47,7 @@ def update_site(slug: str, origins: tuple[str, ...], theme_json: str | None,
 
 
 @click.command("create-api-key")
+@with_appcontext
 @click.argument("slug")
 def create_api_key(slug: str) -> None:
     """Issue the site's integration API key (replaces the old one; shown only now)."""
@@ -56,6 +59,7 @@ def create_api_key(slug: str) -> None:
 
 
 @click.command("webhook-secret")
+@with_appcontext
 @click.argument("slug")
 @click.option("--rotate", is_flag=True, help="Issue a new secret; the old one stops at once.")
 def show_webhook_secret(slug: str, rotate: bool) -> None:
@@ -73,6 +77,7 @@ def show_webhook_secret(slug: str, rotate: bool) -> None:
 
 
 @click.command("deliver-webhooks")
+@with_appcontext
 @click.option("--loop", is_flag=True, help="Keep delivering every WEBHOOK_POLL_INTERVAL_S seconds.")
 def deliver_webhooks(loop: bool) -> None:
     """Send due webhook deliveries (retrying failures with exponential backoff)."""

@@ -31,7 +31,7 @@ def validate_origins(origins: Iterable[str]) -> list[str]:
     if len(result) > MAX_ORIGINS:
         raise InvalidInput("too_many_origins", field="origins", limit=MAX_ORIGINS)
     for origin in result:
-        match = _ORIGIN_RE.match(origin) if isinstance(origin, str) else None
+        match = _ORIGIN_RE.fullmatch(origin) if isinstance(origin, str) else None
         port = match.group("port") if match else None
         default = {"http": "80", "https": "443"}[origin.split(":", 1)[0]] if match else None
         if (match is None or (port is not None and not 1 <= int(port) <= 65535)
@@ -73,7 +73,7 @@ def validate_theme(theme: Mapping[str, object]) -> dict[str, object]:
     """
     clean: dict[str, object] = {}
     for key, value in theme.items():
-        if key in COLOUR_KEYS and isinstance(value, str) and _COLOUR_RE.match(value):
+        if key in COLOUR_KEYS and isinstance(value, str) and _COLOUR_RE.fullmatch(value):
             clean[key] = value.lower()
         elif key == "font" and isinstance(value, str) and value in FONTS:
             clean[key] = value

@@ -15,11 +15,12 @@ from engage.domain.errors import Forbidden, InvalidInput, NotFound
 from engage.models import Article, Site
 from engage.services.tx import write_transaction
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# \Z, not $: "$" also matches before a trailing newline ("news\n" is not a slug).
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 # An article key is the CMS's id or a normalised URL path: printable ASCII without spaces.
-ARTICLE_KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
+ARTICLE_KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}\Z")
 # Absolute http(s) URL without spaces or control characters (checked again by the HTTP client).
-WEBHOOK_URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#][^\s]*)?$")
+WEBHOOK_URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#][^\s]*)?\Z")
 
 
 def get_site(session: Session, slug: str) -> Site:
