@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -284,6 +285,59 @@ def test_a_stranger_origin_can_neither_frame_nor_read(engage_server, news, brows
     assert len(children) == 3 and all(f.url.startswith("chrome-error://") for f in children), \
         [f.url for f in children]
     assert any("frame-ancestors" in text for text in console), console
+
+
+def _engage_cli(engage_server, *args) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
+    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
+    script = Path(sys.executable).parent / "engage"
+    return subprocess.run([str(script), *args], env=env, check=True, capture_output=True,
+                          text=True, timeout=60).stdout.strip()
+
+
+def test_friendly_errors_keep_the_typed_text(engage_server, news, browser_context):
+    engage = engage_server.base_url
+    key = _engage_cli(engage_server, "create-api-key", SITE)
+
+    def cms(body):  # the newspaper's CMS, server to server
+        req = urllib.request.Request(
+            f"{engage}/api/v1/sites/{SITE}/integration/articles/bai-loi", method="PUT",
+            data=json.dumps(body).encode(), headers={"Content-Type": "application/json",
+                                                     "Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status
+
+    assert cms({"title": "Bài có lỗi", "comments_open": True}) == 201
+    page = browser_context.new_page()
+    page.goto(f"{engage}/widget/{SITE}/bai-loi")
+    page.locator('label[for="engage-star-3"]').click()
+    page.get_by_role("button", name="Gửi đánh giá").click()  # the reader now has a token
+    expect(page.locator('[data-role="rating-status"]')).to_contain_text("3/5")
+    token = page.evaluate("localStorage.getItem('engage:reader')")
+
+    # The CMS closes comments while the reader is typing.
+    assert cms({"comments_open": False}) == 200
+    page.wait_for_timeout(3100)
+    page.get_by_label("Ý kiến của bạn").fill("Ý kiến gửi sau khi đóng.")
+    page.get_by_label("Họ tên").fill(AUTHOR)
+    page.get_by_role("button", name="Gửi bình luận").click()
+    expect(page.locator('[data-role="comment-status"]')).to_have_text("Bài viết này đã đóng bình luận.")
+    expect(page.get_by_label("Ý kiến của bạn")).to_have_value("Ý kiến gửi sau khi đóng.")
+
+    # Reopened; the reader has used the per-minute quota: told how long to wait, in English.
+    assert cms({"comments_open": True}) == 200
+    for i in range(5):
+        _api(engage, "POST", f"/sites/{SITE}/articles/bai-loi/comments",
+             {"author_name": AUTHOR, "text": f"Bình luận nhanh số {i}"}, token)
+    page.goto(f"{engage}/widget/{SITE}/bai-loi?lang=en")
+    page.wait_for_timeout(3100)
+    page.get_by_label("Your comment").fill("One more thought.")
+    page.get_by_label("Name").fill(AUTHOR)
+    page.get_by_role("button", name="Post comment").click()
+    status = page.locator('[data-role="comment-status"]')
+    expect(status).to_contain_text("Please try again in")
+    assert re.search(r"in \d+ seconds\.$", status.text_content()), status.text_content()
+    expect(page.get_by_label("Your comment")).to_have_value("One more thought.")
 
 
 def test_star_control_by_keyboard_alone(engage_server, news, browser_context):
