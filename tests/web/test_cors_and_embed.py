@@ -190,3 +190,26 @@ def test_scripts_are_served_and_small(client, name):
     assert "https://" not in text and "http://" not in text  # every URL is Engage's own origin
     for third_party in ("googleapis", "cdn", "gstatic", "jsdelivr", "unpkg", "document.cookie"):
         assert third_party not in text
+
+
+def test_preflights_use_up_no_quota(app_factory):
+    # Token issuance is limited per IP network, the same key a preflight would be counted on.
+    app = app_factory(LIMIT_READER_TOKENS="2/minute")
+    with app.app_context():
+        sites.create_site(db.session, "news", "Báo", [ALLOWED], premoderation=False,
+                          auto_create_articles=True)
+    client = app.test_client()
+    url = "/api/v1/readers?site=news"
+    for _ in range(5):
+        preflight = client.options(url, headers={"Origin": ALLOWED,
+                                                 "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 204
+        assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+    for _ in range(2):
+        response = client.post(url, headers={"Origin": ALLOWED})
+        assert response.status_code == 201, response.get_json()
+        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    third = client.post(url, headers={"Origin": ALLOWED})
+    assert third.status_code == 429  # the limit itself holds, and is readable cross-origin
+    assert third.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Retry-After" in third.headers["Access-Control-Expose-Headers"]
