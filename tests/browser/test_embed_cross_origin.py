@@ -340,6 +340,19 @@ def test_friendly_errors_keep_the_typed_text(engage_server, news, browser_contex
     expect(page.get_by_label("Your comment")).to_have_value("One more thought.")
 
 
+def test_character_counter_counts_like_the_server(engage_server, news, browser_context):
+    """Code points after NFC, as the server counts: a decomposed "ế" (3 code points) is one."""
+    page = browser_context.new_page()
+    page.goto(f"{engage_server.base_url}/widget/{SITE}/bai-dem-ky-tu")
+    counter = page.locator('[data-role="counter"]')
+    expect(counter).to_have_text("Còn 3000 ký tự")
+    decomposed = "Tie\u0302\u0301ng Vie\u0323\u0302t 👍"  # "Tiếng Việt 👍" typed in NFD
+    page.get_by_label("Ý kiến của bạn").fill(decomposed)
+    expect(counter).to_have_text(f"Còn {3000 - 12} ký tự")
+    page.get_by_label("Ý kiến của bạn").fill("ạ" * 3001)
+    expect(counter).to_have_text("Vượt quá 1 ký tự")
+
+
 def test_star_control_by_keyboard_alone(engage_server, news, browser_context):
     page = browser_context.new_page()
     page.goto(f"{engage_server.base_url}/widget/{SITE}/bai-ban-phim")
