@@ -73,7 +73,7 @@ def show_webhook_secret(slug: str, rotate: bool) -> None:
     except EngageError as err:
         _fail(err)
     click.echo(webhook_secret(current_app.extensions["engage_keys"]["webhook"], site_id,
-                              version).hex())
+                              version))
 
 
 @click.command("deliver-webhooks")

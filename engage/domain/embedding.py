@@ -107,10 +107,14 @@ def sign_webhook(secret: bytes, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def webhook_secret(key: bytes, site_id: int, version: int) -> bytes:
+def webhook_secret(key: bytes, site_id: int, version: int) -> str:
     """A site's webhook signing secret, derived from the server key (never stored): rotating
-    it is bumping ``version``.  :returns: 32 bytes (shown to the site as 64 hex digits)."""
-    return hmac.new(key, f"webhook:{site_id}:{version}".encode(), hashlib.sha256).digest()
+    it is bumping ``version``.
+
+    :returns: 64 hex digits; the HMAC key is this text's ASCII bytes, as receivers of other
+        webhook systems (GitHub, Stripe) use the secret string they were shown.
+    """
+    return hmac.new(key, f"webhook:{site_id}:{version}".encode(), hashlib.sha256).hexdigest()
 
 
 def backoff_seconds(attempt: int, base_s: int, max_s: int) -> int:

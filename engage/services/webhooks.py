@@ -96,8 +96,8 @@ def claim_due(session: Session, key: bytes, now: datetime, policy: DeliveryPolic
                     WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at <= now)
                     .values(next_attempt_at=lease_end)
                     .execution_options(synchronize_session=False)).rowcount == 1:
-                claimed.append(_outgoing(delivery, webhook_secret(key, delivery.site_id, version),
-                                         now))
+                secret = webhook_secret(key, delivery.site_id, version).encode("ascii")
+                claimed.append(_outgoing(delivery, secret, now))
     return claimed
 
 

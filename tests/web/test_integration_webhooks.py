@@ -65,7 +65,9 @@ def _api_key(runner, slug="news") -> str:
 def _secret(runner, slug, *extra) -> bytes:
     result = runner.invoke(args=["engage", "webhook-secret", slug, *extra])
     assert result.exit_code == 0, result.output
-    return bytes.fromhex(result.output.strip())
+    secret = result.output.strip()
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    return secret.encode("ascii")  # receivers key the HMAC with the text they were shown
 
 
 def _deliver(runner):
