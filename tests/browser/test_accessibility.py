@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -44,14 +42,10 @@ def axe_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def a11y_site(engage_server):
+def a11y_site(engage_server, engage_cli):
     """A post-moderated site with an article that has a rating and a thread with replies."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
-    script = Path(sys.executable).parent / "engage"
-    subprocess.run([str(script), "create-site", SITE, "--name", "Báo Kiểm Tra",
-                    "--post-moderation", "--auto-create-articles"], env=env, check=True,
-                   capture_output=True, timeout=60)
+    engage_cli("create-site", SITE, "--name", "Báo Kiểm Tra", "--post-moderation",
+               "--auto-create-articles")
     api = engage_server.base_url + "/api/v1"
 
     def call(method, path, body, token=None):
@@ -125,16 +119,13 @@ def test_the_checker_finds_a_known_violation(a11y_context, axe_path):
     assert {"html-has-lang", "image-alt", "button-name"} <= found, found
 
 
-def test_moderation_queue_has_no_wcag_violations(engage_server, a11y_context, axe_path):
+def test_moderation_queue_has_no_wcag_violations(engage_server, engage_cli, a11y_context,
+                                                 axe_path):
     # Its own pre-moderated site and moderator: the demo flow's queue counts stay untouched.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
-    script = str(Path(sys.executable).parent / "engage")
     password = "mat-khau-kiem-tra-a11y"
-    for args in (["create-site", "kiem-duyet-a11y", "--name", "Báo Kiểm Duyệt",
-                  "--auto-create-articles"],
-                 ["create-moderator", "a11y", "--site", "kiem-duyet-a11y", "--password", password]):
-        subprocess.run([script, *args], env=env, check=True, capture_output=True, timeout=60)
+    engage_cli("create-site", "kiem-duyet-a11y", "--name", "Báo Kiểm Duyệt",
+               "--auto-create-articles")
+    engage_cli("create-moderator", "a11y", "--site", "kiem-duyet-a11y", "--password", password)
     token = json.loads(urllib.request.urlopen(urllib.request.Request(
         engage_server.base_url + "/api/v1/readers", data=b"{}", method="POST",
         headers={"Content-Type": "application/json"}), timeout=30).read())["token"]

@@ -10,14 +10,10 @@ star control from the keyboard alone, and screenshots of the demo page in both l
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -71,16 +67,12 @@ class Pages:
 
 
 @pytest.fixture(scope="module")
-def news(engage_server):
+def news(engage_cli):
     """The allowed news origin (127.0.0.2) and a stranger (127.0.0.3), and a post-moderated
     site on the running Engage that allows only the first."""
     allowed, stranger = Pages(NEWS_HOST), Pages(OTHER_HOST)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
-    script = Path(sys.executable).parent / "engage"
-    subprocess.run([str(script), "create-site", SITE, "--name", "Báo Nhúng", "--origin",
-                    allowed.origin, "--post-moderation", "--auto-create-articles"], env=env,
-                   check=True, capture_output=True, timeout=60)
+    engage_cli("create-site", SITE, "--name", "Báo Nhúng", "--origin", allowed.origin,
+               "--post-moderation", "--auto-create-articles")
     try:
         yield allowed, stranger
     finally:
@@ -287,17 +279,9 @@ def test_a_stranger_origin_can_neither_frame_nor_read(engage_server, news, brows
     assert any("frame-ancestors" in text for text in console), console
 
 
-def _engage_cli(engage_server, *args) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
-    script = Path(sys.executable).parent / "engage"
-    return subprocess.run([str(script), *args], env=env, check=True, capture_output=True,
-                          text=True, timeout=60).stdout.strip()
-
-
-def test_friendly_errors_keep_the_typed_text(engage_server, news, browser_context):
+def test_friendly_errors_keep_the_typed_text(engage_server, engage_cli, news, browser_context):
     engage = engage_server.base_url
-    key = _engage_cli(engage_server, "create-api-key", SITE)
+    key = engage_cli("create-api-key", SITE)
 
     def cms(body):  # the newspaper's CMS, server to server
         req = urllib.request.Request(
