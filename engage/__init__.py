@@ -57,6 +57,7 @@ def init_secrets(app: Flask) -> None:
     app.extensions["engage_keys"] = {
         "reader": derive_key(secret, "reader-token"),
         "ip": derive_key(secret, "ip-hash"),
+        "webhook": derive_key(secret, "webhook"),
     }
 
 

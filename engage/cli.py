@@ -11,6 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 
 from engage.cli_assist import assist_cli
+from engage.cli_embed import (
+    create_api_key, deliver_webhooks, show_webhook_secret, update_site)
 from engage.cli_moderation import eval_moderation
 from engage.domain.errors import EngageError
 from engage.extensions import db
@@ -20,6 +22,8 @@ from engage.services import accounts, counters, demo, sites
 engage_cli = AppGroup("engage", help="Engage administration commands.")
 engage_cli.add_command(eval_moderation)
 engage_cli.add_command(assist_cli)
+for _command in (update_site, create_api_key, show_webhook_secret, deliver_webhooks):
+    engage_cli.add_command(_command)
 
 
 def _fail(err: EngageError) -> None:

@@ -95,10 +95,14 @@ def _validate(cfg: Mapping[str, Any]) -> None:
                 "COMMENTS_PAGE_SIZE", "COMMENTS_PAGE_SIZE_MAX", "TRUSTED_PROXY_HOPS",
                 "COMMENT_EDIT_WINDOW_S", "COMMENT_DUPLICATE_WINDOW_S", "IDEMPOTENCY_KEY_TTL_S",
                 "WORKERS", "DB_CONNECT_TIMEOUT_S", "DB_RETRY_AFTER_S",
-                "MODERATION_UNDO_WINDOW_S"):
+                "MODERATION_UNDO_WINDOW_S",
+                "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_BACKOFF_BASE_S", "WEBHOOK_BACKOFF_MAX_S",
+                "WEBHOOK_TIMEOUT_S", "WEBHOOK_LEASE_S", "WEBHOOK_BATCH", "WEBHOOK_POLL_INTERVAL_S"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    if cfg["WEBHOOK_LEASE_S"] <= cfg["WEBHOOK_TIMEOUT_S"]:
+        raise ConfigError("WEBHOOK_LEASE_S must exceed WEBHOOK_TIMEOUT_S")
     try:
         for network in cfg["METRICS_ALLOWED_NETWORKS"]:
             ipaddress.ip_network(network, strict=False)

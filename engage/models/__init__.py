@@ -10,10 +10,12 @@ from engage.models.rating import Rating
 from engage.models.reaction import CommentLike, CommentReport, ReportReason
 from engage.models.reader import Reader
 from engage.models.site import Site
+from engage.models.webhook import WebhookDelivery
 from engage.models.wordlist import SiteWord, WordListKind
 
 __all__ = [
     "Article", "Ban", "BanScope", "ClaimScope", "Comment", "CommentLike", "CommentReport", "CommentStatus",
     "Membership", "ModerationAction", "ModerationActionKind", "Moderator", "Rating", "Reader",
-    "ReportReason", "RequestClaim", "Role", "Site", "SiteApiKey", "SiteWord", "WordListKind",
+    "ReportReason", "RequestClaim", "Role", "Site", "SiteApiKey", "SiteWord", "WebhookDelivery",
+    "WordListKind",
 ]

@@ -42,4 +42,11 @@ class Site(db.Model):
     first_n_hold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped whenever the site's own word-list entries change (the compiled matcher's cache key).
     wordlist_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Embedding (issue #8): validated theme values (engage.domain.embedding.validate_theme),
+    # the SHA-256 of the site's integration API key (None: no key yet), where comment events
+    # are POSTed (None: no webhooks) and the generation of the derived webhook secret.
+    theme: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True, default=None)
+    webhook_key_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

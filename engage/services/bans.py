@@ -12,6 +12,7 @@ from engage.models import (
     ModerationActionKind, Moderator)
 from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 
 def _comment_in_scope(session: Session, moderator_id: int, comment_id: int) -> Comment:
@@ -62,6 +63,8 @@ def ban_from_comment(session: Session, moderator: Moderator, comment_id: int,
                 action=ModerationActionKind.REJECT, reason=f"ban: {reason}"[:500],
                 from_status=victim.status.value, to_status=CommentStatus.REJECTED.value,
                 request_id=request_id, created_at=now))
+            enqueue_comment_change(session, victim.article_id, victim.id, victim.status,
+                                   CommentStatus.REJECTED, now)
             victim.status = CommentStatus.REJECTED
             victim.published_at = None
             victim.updated_at = now

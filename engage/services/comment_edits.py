@@ -27,6 +27,7 @@ from engage.services.idempotency import release_text_claims
 from engage.services.reactions import locate_comment
 from engage.services.sites import ensure_open
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 # A reader may change their comment while it waits or is published; not once a moderator or
 # the pipeline has rejected it or marked it spam.
@@ -90,6 +91,8 @@ def _move(session: Session, comment: Comment, before: CommentStatus, after: Comm
         session.add(ModerationAction(
             site_id=comment.site_id, comment_id=comment.id, moderator_id=None, action=action,
             from_status=before.value, to_status=after.value, created_at=now))
+    enqueue_comment_change(session, comment.article_id, comment.id, before, after, now,
+                           content_changed=action is ModerationActionKind.READER_EDIT)
     release_text_claims(session, comment.id)
 
 

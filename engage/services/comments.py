@@ -21,6 +21,7 @@ from engage.services.sites import (
     SLUG_RE, article_for_write, ensure_open, find_article, get_site, validate_article_key)
 from engage.services.moderation_facts import ModerationSettings, comment_context
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 STATUS_BY_DECISION = {
     Decision.ACCEPT: CommentStatus.APPROVED,
@@ -178,6 +179,8 @@ def _insert_comment(session: Session, site, article, top_parent: int | None, ver
         "published_at": now if status is CommentStatus.APPROVED else None}).scalar_one()
     if status is CommentStatus.APPROVED:
         conn.execute(_COUNT_PUBLISHED, {"article_id": article.id})
+        if site.webhook_url:  # the site row is at hand: no query for sites without webhooks
+            enqueue_comment_change(session, article.id, comment_id, None, status, now)
     return SubmitResult(comment_id, status, public_status=public_status(verdict))
 
 

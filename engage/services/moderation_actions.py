@@ -20,6 +20,7 @@ from engage.models import (
     Article, Comment, CommentStatus, ModerationAction, ModerationActionKind, Moderator)
 from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 TARGET_STATUS = {
     ModerationActionKind.APPROVE: CommentStatus.APPROVED,
@@ -116,6 +117,8 @@ def decide(session: Session, moderator: Moderator, comment_ids: list[int],
                 "action": action, "reason_code": reason_code, "reason": note,
                 "from_status": expected.value, "to_status": target.value,
                 "request_id": request_id, "created_at": now} for i in done])
+            for i in done:  # site webhooks (comment.published / comment.removed), same transaction
+                enqueue_comment_change(session, changed[i], i, expected, target, now)
         result.done = done
         result.skipped = _describe(session, [i for i in ids if i not in changed])
     return result
@@ -199,6 +202,8 @@ def undo(session: Session, moderator: Moderator, action_id: int, now: datetime,
                 action=ModerationActionKind.UNDO, reason_code="", reason="",
                 from_status=r.to_status, to_status=r.from_status, undoes_id=r.id,
                 request_id=request_id, created_at=now))
+            enqueue_comment_change(session, article_id, r.comment_id,
+                                   CommentStatus(r.to_status), back, now)
             result.done.append(r.comment_id)
         for article_id, delta in counts.items():
             _move_counts(session, Counter({article_id: 1}), delta)

@@ -22,6 +22,7 @@ from engage.models import (
     ModerationActionKind, ReportReason, Site)
 from engage.services.sites import ensure_open, find_article, get_site, validate_article_key
 from engage.services.tx import write_transaction
+from engage.services.webhooks import enqueue_comment_change
 
 REPORT_NOTE_MAX_CHARS = 500
 
@@ -181,3 +182,5 @@ def _withhold(session: Session, comment: Comment, reports: int, now: datetime) -
         action=ModerationActionKind.WITHHOLD, reason=f"reported:{reports}",
         from_status=CommentStatus.APPROVED.value, to_status=CommentStatus.PENDING.value,
         created_at=now))
+    enqueue_comment_change(session, comment.article_id, comment.id, CommentStatus.APPROVED,
+                           CommentStatus.PENDING, now)

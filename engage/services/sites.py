@@ -9,14 +9,18 @@ from sqlalchemy import Connection, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engage.domain.embedding import (
+    normalise_article_url, origin_of, url_article_key, validate_origins, validate_theme)
 from engage.domain.errors import Forbidden, InvalidInput, NotFound
 from engage.models import Article, Site
 from engage.services.tx import write_transaction
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# \Z, not $: "$" also matches before a trailing newline ("news\n" is not a slug).
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 # An article key is the CMS's id or a normalised URL path: printable ASCII without spaces.
-ARTICLE_KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
-ORIGIN_RE = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$|^https?://\[[0-9a-f:]+\](?::\d{1,5})?$")
+ARTICLE_KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}\Z")
+# Absolute http(s) URL without spaces or control characters (checked again by the HTTP client).
+WEBHOOK_URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#][^\s]*)?\Z")
 
 
 def get_site(session: Session, slug: str) -> Site:
@@ -88,9 +92,7 @@ def create_site(session: Session, slug: str, name: str, origins: Sequence[str] =
     """
     if not SLUG_RE.match(slug):
         raise InvalidInput("site_slug_invalid", field="slug")
-    for origin in origins:
-        if not ORIGIN_RE.match(origin):
-            raise InvalidInput("origin_invalid", field="origins", value=origin)
+    origins = validate_origins(origins)
     with write_transaction(session):
         if session.execute(select(Site.id).where(Site.slug == slug)).first():
             raise InvalidInput("site_exists", field="slug")
@@ -98,6 +100,53 @@ def create_site(session: Session, slug: str, name: str, origins: Sequence[str] =
                     premoderation=premoderation, auto_create_articles=auto_create_articles,
                     timezone=timezone, locale=locale)
         session.add(site)
+    return site
+
+
+def article_for_url(session: Session, site: Site, url: str, now: datetime) -> str:
+    """The article key for an embed that names its article by URL (``data-engage-url``).
+
+    The URL is normalised and must lie under one of the site's allowed origins (so nobody
+    opens threads for other people's pages).  Where the site creates articles on first use,
+    the article row is created now with its URL, so moderators see where a thread lives.
+
+    :returns: the key (:func:`engage.domain.embedding.url_article_key`).
+    :raises InvalidInput: ``article_url_invalid``, ``article_url_not_allowed``.
+    """
+    normalised = normalise_article_url(url)
+    if origin_of(normalised) not in site.allowed_origins:
+        raise InvalidInput("article_url_not_allowed", field="url")
+    key = url_article_key(normalised)
+    if site.auto_create_articles and find_article(session, site, key) is None:
+        with write_transaction(session):
+            if find_article(session, site, key, for_update=True) is None:
+                session.add(Article(site_id=site.id, key=key, url=normalised, created_at=now))
+    return key
+
+
+def update_site(session: Session, slug: str, *, origins: Sequence[str] | None = None,
+                theme: dict | None = None, webhook_url: str | None = None) -> Site:
+    """Change a site's embedding settings; ``None`` leaves a setting as it is.
+
+    :param origins: the full new list of allowed origins (replaces the old one).
+    :param theme: the full new theme (see :func:`engage.domain.embedding.validate_theme`).
+    :param webhook_url: an absolute http(s) URL, or ``""`` to stop webhooks.
+    :raises NotFound: ``site_not_found``.
+    :raises InvalidInput: ``origin_invalid``, ``too_many_origins``, ``theme_invalid``,
+        ``webhook_url_invalid``.
+    """
+    clean_origins = validate_origins(origins) if origins is not None else None
+    clean_theme = validate_theme(theme) if theme is not None else None
+    if webhook_url and (not WEBHOOK_URL_RE.match(webhook_url) or len(webhook_url) > 2000):
+        raise InvalidInput("webhook_url_invalid", field="webhook_url")
+    with write_transaction(session):
+        site = get_site(session, slug)
+        if clean_origins is not None:
+            site.allowed_origins = clean_origins
+        if clean_theme is not None:
+            site.theme = clean_theme
+        if webhook_url is not None:
+            site.webhook_url = webhook_url or None
     return site
 
 

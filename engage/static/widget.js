@@ -43,7 +43,9 @@
       var init = { method: method, headers: { "X-Engage-Reader": token, "Accept": "application/json" } };
       Object.keys(extra || {}).forEach(function (k) { init.headers[k] = extra[k]; });
       if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
-      return fetch(cfg.apiBase + path, init).then(function (r) {
+      /* ?lang: error messages in the widget's language (the API defaults to Vietnamese) */
+      var url = cfg.apiBase + path + (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + encodeURIComponent(cfg.locale);
+      return fetch(url, init).then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (data) {
           if (r.status === 401 && !retried) { storeToken(null); return api(method, path, body, extra, true); }
           if (!r.ok) { var err = new Error("api"); err.body = data; err.status = r.status; throw err; }
@@ -56,8 +58,9 @@
     return (err && err.body && err.body.error && err.body.error.message) || M.network;
   }
 
-  /* ---- rating ---- */
+  /* ---- rating (absent in the comments-only mode) ---- */
   function showSummary(rating) {
+    if (!$("summary-empty")) return;
     $("summary-empty").hidden = rating.count > 0;
     $("summary-filled").hidden = rating.count === 0;
     if (rating.count > 0) {
@@ -72,13 +75,13 @@
     }
   }
   function markMine(stars) {
-    if (!stars) return;
+    if (!stars || !$("rating-status")) return;
     var input = document.getElementById("engage-star-" + stars);
     if (input) input.checked = true;
     $("rating-status").textContent = fill(M.yourVote, "n", stars);
   }
   var rateForm = $("rate-form");
-  rateForm.addEventListener("submit", function (event) {
+  if (rateForm) rateForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var chosen = rateForm.querySelector('input[name="stars"]:checked');
     if (!chosen) { $("rating-status").textContent = M.chooseStars; return; }
@@ -251,8 +254,8 @@
     fetch(cfg.apiBase + "?sort=" + encodeURIComponent(cfg.sort), { headers: { "Accept": "application/json" }, cache: "no-cache" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        render(data.comments, data.next_cursor, false);
-        $("comment-count").textContent = String(data.comment_count);
+        if ($("thread")) render(data.comments, data.next_cursor, false);
+        if ($("comment-count")) $("comment-count").textContent = String(data.comment_count);
         showSummary(data.rating);
       });
   }

@@ -7,6 +7,7 @@ from flask import Flask, redirect, url_for
 def register_web(app: Flask) -> None:
     """Register every blueprint explicitly, then the error handlers and response headers."""
     from engage.web import api, demo, health, moderation, widget
+    from engage.web.cors import register_cors
     from engage.web.errors import register_error_handlers
     from engage.web.security import register_security
 
@@ -24,3 +25,4 @@ def register_web(app: Flask) -> None:
     from engage.web.observability import register_observability
 
     register_observability(app)
+    register_cors(app)

@@ -95,6 +95,13 @@ MESSAGES = {
     "method_not_allowed": _l("Phương thức không được hỗ trợ."),
     "payload_too_large": _l("Dữ liệu gửi lên quá lớn."),
     "bad_request": _l("Yêu cầu không hợp lệ."),
+    "article_url_invalid": _l("Địa chỉ bài viết phải là URL http hoặc https đầy đủ."),
+    "article_url_not_allowed": _l("Địa chỉ bài viết không thuộc trang báo này."),
+    "api_key_invalid": _l("Khóa API không hợp lệ."),
+    "origin_invalid": _l("Nguồn nhúng phải có dạng scheme://tên-miền[:cổng], ví dụ https://baodemo.vn."),
+    "too_many_origins": _l("Tối đa %(limit)s nguồn nhúng cho mỗi trang báo."),
+    "theme_invalid": _l("Giá trị giao diện không hợp lệ."),
+    "webhook_url_invalid": _l("Địa chỉ webhook phải là URL http hoặc https đầy đủ."),
     "internal_error": _l("Đã xảy ra lỗi máy chủ. Vui lòng thử lại sau."),
     "service_unavailable": _l("Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau."),
 }

@@ -50,7 +50,8 @@ class PublicReadFastPath:
         self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        # Cross-origin reads (Origin header) go to Flask, which answers CORS per site.
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_ORIGIN" not in environ:
             path = environ.get("PATH_INFO", "")
             answer = None
             if match := _ARTICLE_PATH.match(path):
@@ -104,6 +105,7 @@ class PublicReadFastPath:
         headers = [("ETag", f'"{etag}"'), ("Cache-Control", (
             f"public, max-age={cfg['PUBLIC_MAX_AGE_S']}, "
             f"stale-while-revalidate={cfg['PUBLIC_STALE_WHILE_REVALIDATE_S']}")),
+            ("Vary", "Origin"),
             *security_headers(request_id_from(environ.get("HTTP_X_REQUEST_ID")))]
         if _matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             return "304 NOT MODIFIED", headers, b""

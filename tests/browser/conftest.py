@@ -201,3 +201,16 @@ def artifacts_dir() -> Path:
     """``test-artifacts/`` at the repository root, for screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def engage_cli(engage_server):
+    """Run an `engage …` command against the running server's database; returns its stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
+    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
+    script = str(_engage_script())
+
+    def run(*args: str) -> str:
+        return _run([script, *args], env, REPO_ROOT).strip()
+
+    return run

@@ -100,7 +100,11 @@ def test_like_report_edit_delete_from_the_keyboard(engage_server, actions_site, 
     page.screenshot(path=str(artifacts_dir / "10-reader-actions.png"), full_page=True)
 
     # --- sort by most liked, then delete after an inline confirmation ---------------------------
+    # Wait for the re-sorted thread to replace the old nodes: clicking one that is about to be
+    # replaced would lose the confirmation.
+    comment.evaluate("el => el.setAttribute('data-before-sort', '')")
     page.get_by_label("Sắp xếp").select_option("most_liked")
+    expect(page.locator("[data-before-sort]")).to_have_count(0)
     expect(comment.locator('[data-role="like"]')).to_have_attribute("aria-pressed", "true")
     comment.get_by_role("button", name="Xóa", exact=True).first.click()
     expect(comment.get_by_text("Xóa bình luận này?")).to_be_visible()

@@ -5,7 +5,8 @@ import json
 from typing import Any, Literal, TypeVar
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError)
 
 from engage.web.errors import RequestError
 
@@ -49,6 +50,20 @@ class ReportBody(StrictBody):
 
     reason: Literal["spam", "offensive", "off_topic", "misinformation", "other"]
     note: str = Field(default="", max_length=5_000)
+
+
+class ArticleBody(StrictBody):
+    """``PUT …/integration/articles/{article}`` from a CMS: any of the fields; absent ones stay
+    as they are.  ``published_at`` is an RFC 3339 time with an offset (a naive time is refused:
+    it would be ambiguous); ``url`` an absolute http(s) URL."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)  # JSON times arrive as strings
+
+    title: StrictStr | None = Field(default=None, min_length=1, max_length=300)
+    url: StrictStr | None = Field(default=None, max_length=2000,
+                                  pattern=r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
+    published_at: AwareDatetime | None = None
+    comments_open: StrictBool | None = None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:

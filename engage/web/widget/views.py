@@ -8,9 +8,11 @@ from flask import (Blueprint, current_app, g, make_response, render_template, re
 
 from flask_babel import gettext as _
 
+from engage.domain import embedding
 from engage.extensions import csrf, db
+from engage.models.types import utcnow
 from engage.services import comments, ratings, sites
-from engage.services.sites import get_site, validate_article_key
+from engage.services.sites import article_for_url, get_site, validate_article_key
 from engage.web.cache import etag_for, not_modified, public_cache_headers
 from engage.web.i18n import display_average, display_datetime
 
@@ -26,6 +28,14 @@ def embed_js():
     return response
 
 
+@bp.get("/count.js")
+def count_js():
+    """The listing-page badge script (one batched counts request per 100 articles)."""
+    response = send_from_directory(current_app.static_folder, "count.js", max_age=300)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a public script, no credentials
+    return response
+
+
 @bp.post("/widget/no-script")
 @csrf.exempt
 def no_script():
@@ -34,16 +44,47 @@ def no_script():
                            message=_("Vui lòng bật JavaScript để đánh giá và bình luận.")), 400
 
 
+MODES = ("all", "rating", "comments")
+
+
+@bp.get("/widget-theme/<site>.css")
+def theme_css(site: str):
+    """The site's theme as CSS variables (validated values only, see ``domain.embedding``)."""
+    css = embedding.theme_css(get_site(db.session, site).theme or {})
+    response = current_app.response_class(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @bp.get("/widget/<site>/<article>")
 def article_widget(site: str, article: str):
-    """The iframe page: rating box and comment section for one article."""
+    """The iframe page: rating box and comment section for one article.
+
+    ``?mode=rating`` shows only the rating box, ``?mode=comments`` only the comments.
+    """
     site_row = get_site(db.session, site)
     validate_article_key(article)
+    return _widget_page(site_row, article)
+
+
+@bp.get("/widget-url/<site>")
+def url_widget(site: str):
+    """The iframe page for an article named by its URL (``?url=``, under an allowed origin)."""
+    site_row = get_site(db.session, site)
+    key = article_for_url(db.session, site_row, request.args.get("url", ""), utcnow())
+    return _widget_page(site_row, key)
+
+
+def _widget_page(site_row, article: str):
+    """Render the widget for one article of ``site_row`` (the key already validated)."""
+    site = site_row.slug
     g.site_locale, g.site_timezone = site_row.locale, site_row.timezone
     g.frame_ancestors = " ".join(["'self'", *site_row.allowed_origins])
     sort = request.args.get("sort", "newest")
     sort = sort if sort in comments.SORTS else "newest"  # a page, not an API: no 422 here
-    etag = widget_etag(site_row, article, sort)
+    mode = request.args.get("mode", "all")
+    mode = mode if mode in MODES else "all"
+    etag = widget_etag(site_row, article, sort, mode)
     unchanged = not_modified(etag)
     if unchanged is not None:
         return unchanged
@@ -54,20 +95,22 @@ def article_widget(site: str, article: str):
         "widget/article.html", site=site_row, article_key=article, article=page.article,
         summary=summary, average_text=display_average(summary.average), page=page,
         fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"], sort=sort,
-        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"]))
+        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"], mode=mode))
     response.set_etag(etag)
     return public_cache_headers(response)
 
 
-def widget_etag(site_row, article: str, sort: str) -> str:
+def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
     """The widget page's validator: everything the page is rendered from.
 
     The article's version (bumped in the same transaction by every write that changes what
-    readers see), every column of the site row (name, locale, time zone, origins, settings),
-    the sort and ``?lang=``, the page size, and the package version (templates change with it).
-    Reader-specific state is never in the page: the widget fetches it from ``…/me``.
+    readers see), every column of the site row (name, locale, time zone, origins, settings,
+    theme), the sort, the mode (all, rating-only, comments-only) and ``?lang=``, the page size,
+    and the package version (templates change with it).  Reader-specific state is never in the
+    page: the widget fetches it from ``…/me``.
     """
     version = sites.article_version(db.session, site_row.slug, article)
     site_state = [getattr(site_row, column.key) for column in site_row.__table__.columns]
-    return etag_for("widget", version, site_state, article, sort, request.args.get("lang", ""),
-                    current_app.config["COMMENTS_PAGE_SIZE"], ENGAGE_VERSION)
+    return etag_for("widget", version, site_state, article, sort, mode,
+                    request.args.get("lang", ""), current_app.config["COMMENTS_PAGE_SIZE"],
+                    ENGAGE_VERSION)
