@@ -14,6 +14,9 @@ from engage.domain.moderation.reasons import reason_text
 from engage.extensions import db
 from engage.models import CommentStatus
 from engage.services import moderation
+from engage.web.api.openapi import documented
+from engage.web.api.responses import ModerationQueue
+from engage.web.api.schemas import QueueQuery
 from engage.web.api.views import bp, iso
 
 
@@ -24,6 +27,8 @@ def _reason_json(reason: dict) -> dict:
 
 
 @bp.get("/moderation/queue")
+@documented(responses={200: ModerationQueue}, query=QueueQuery, auth="moderator",
+            tag="moderation", errors=(422,))
 def moderation_queue():
     """``?status=pending|approved|rejected|spam|deleted|reported&limit=`` (oldest first).
 

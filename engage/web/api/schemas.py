@@ -51,6 +51,43 @@ class ReportBody(StrictBody):
     note: str = Field(default="", max_length=5_000)
 
 
+class PageQuery(BaseModel):
+    """Query of a comment page: ``sort``, an opaque ``cursor`` from the previous page, ``limit``
+    (capped at ``COMMENTS_PAGE_SIZE_MAX``).  Parsed by ``engage.web.api.params.parse_page_args``
+    (shared with the read fast path); this model is what the OpenAPI document publishes, and
+    the schemathesis run checks the two agree."""
+
+    sort: Literal["newest", "oldest", "most_liked"] = "newest"
+    cursor: str | None = None
+    limit: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class RepliesQuery(PageQuery):
+    """``GET …/comments``: a page of top-level comments or, with ``parent``, of its replies."""
+
+    parent: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class CountsQuery(BaseModel):
+    """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated."""
+
+    articles: str = ""
+
+
+class TopRatedQuery(BaseModel):
+    """``GET …/top-rated``: ``days`` 1..365 and ``limit`` 1..50."""
+
+    days: int = Field(default=7, ge=1, le=365)
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class QueueQuery(BaseModel):
+    """``GET /moderation/queue``: which queue, and at most ``limit`` (1..200) items."""
+
+    status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
+    limit: int = Field(default=50, ge=1, le=200)
+
+
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
     """Refuse ``{"stars": 5, "stars": 1}``: RFC 8259 §4 leaves duplicates undefined."""
     result = dict(pairs)
