@@ -75,7 +75,7 @@ def test_document_states_auth_errors_and_params(document):
         == "#/components/schemas/ErrorBody"
     page = document["paths"][ART + "/comments"]["get"]
     params = {p["name"]: p for p in page["parameters"]}
-    assert params["sort"]["schema"]["enum"] == ["newest", "oldest", "most_liked"]
+    assert params["sort"]["schema"]["enum"] == ["newest", "oldest", "most_liked", ""]
     assert params["article"]["in"] == "path"
     queue = document["paths"]["/api/v1/moderation/queue"]["get"]
     assert queue["security"] == [{"moderatorSession": []}]
@@ -156,3 +156,47 @@ def test_reference_page_is_rendered_from_the_document(client, document):
     assert re.search(r"Tài liệu API", html)
     english = client.get("/api/v1/docs?lang=en").get_data(as_text=True)
     assert "API reference" in english
+
+
+# Bugs schemathesis found (.ci/fuzz-api); each would come back without these.
+
+def test_out_of_range_comment_id_is_404_not_405(client, open_site):
+    token = new_token(client)
+    for method in ("delete", "patch"):
+        response = getattr(client, method)(
+            "/api/v1/sites/open/articles/a1/comments/2147483648", json={"text": "x"},
+            headers={"X-Engage-Reader": token})
+        assert response.status_code == 404, method
+        assert response.get_json()["error"]["code"] in ("comment_not_found", "article_not_found")
+    like = client.delete("/api/v1/sites/open/articles/a1/comments/99999999999999999999/like",
+                         headers={"X-Engage-Reader": token})
+    assert like.status_code == 404
+
+
+def test_huge_numbers_in_query_are_not_500(client, open_site):
+    digits = "9" * 5000
+    page = client.get(f"/api/v1/sites/open/articles/a1/comments?limit={digits}")
+    assert page.status_code == 200
+    assert client.get(f"/api/v1/sites/open/articles/a1/comments?parent={digits}").status_code \
+        == 404
+    assert client.get("/api/v1/sites/open/articles/a1/comments?parent=2147483648").status_code \
+        == 404
+    top = client.get(f"/api/v1/sites/open/top-rated?days={digits}")
+    assert top.status_code == 422 and top.get_json()["error"]["code"] == "days_invalid"
+    assert client.get("/api/v1/sites/open/articles/a1?limit=000").status_code == 422
+
+
+def test_integral_float_is_an_integer_as_the_schema_says(client, open_site):
+    token = new_token(client)
+    response = rate(client, token, 2.0, site="open", article="a1")
+    assert response.status_code == 200 and response.get_json()["mine"] == 2
+    for bad in (2.5, "2", True):
+        assert rate(client, token, bad, site="open", article="a1").status_code == 422
+
+
+def test_own_rating_read_checks_the_article_key(client, open_site):
+    token = new_token(client)
+    response = client.get("/api/v1/sites/open/articles/" + "a" * 201 + "/rating",
+                          headers={"X-Engage-Reader": token})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "article_key_invalid"

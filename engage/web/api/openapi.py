@@ -22,6 +22,7 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from engage.services.sites import SLUG_RE
 from engage.web.api.responses import ErrorBody
 
 API_PREFIX = "/api/v1"
@@ -41,7 +42,7 @@ ERROR_DESCRIPTIONS = {
     429: "Rate limited (see Retry-After)",
 }
 HEADERS = {
-    "Idempotency-Key": {"schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "Idempotency-Key": {"schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
                         "description": "A retry with the same key and body gets the first "
                                        "answer again (Idempotent-Replayed: true)."},
     "If-None-Match": {"schema": {"type": "string"},
@@ -54,6 +55,14 @@ SECURITY_SCHEMES = {
                          "description": "A moderator's session cookie (/moderation/login)."},
 }
 AUTH = {"reader": "readerToken", "moderator": "moderatorSession"}
+# Path segments with a known syntax (engage.services.sites): a site slug and an article key
+# (the same language as ARTICLE_KEY_RE, written without its lookahead: one letter or digit).
+_KEY_CHAR = "[A-Za-z0-9._~:@!$&'()*+,;=%-]"
+PATH_STRINGS = {
+    "site": {"type": "string", "pattern": SLUG_RE.pattern, "example": "demo"},
+    "article": {"type": "string", "maxLength": 200, "example": "bai-1",
+                "pattern": f"^{_KEY_CHAR}*[A-Za-z0-9]{_KEY_CHAR}*$"},
+}
 _RULE_ARG = re.compile(r"<(?:(?P<conv>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 
 
@@ -134,14 +143,16 @@ def _path_parameters(rule: str) -> tuple[str, list[dict]]:
     params = []
     for match in _RULE_ARG.finditer(rule):
         conv, args = match.group("conv") or "default", match.group("args") or ""
-        if conv == "int":
+        name = match.group("name")
+        if conv in ("int", "id"):
             schema: dict[str, Any] = {"type": "integer", "minimum": 0}
             limit = re.search(r"max=(\d+)", args)
             if limit:
                 schema["maximum"] = int(limit.group(1))
         else:  # werkzeug's default converter: one non-empty path segment
-            schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
-        params.append({"name": match.group("name"), "in": "path", "required": True,
+            schema = dict(PATH_STRINGS.get(name, {"type": "string", "minLength": 1,
+                                                  "pattern": "^[^/]+$"}))
+        params.append({"name": name, "in": "path", "required": True,
                        "schema": schema})
     return _RULE_ARG.sub(lambda m: "{" + m.group("name") + "}", rule), params
 

@@ -19,7 +19,7 @@ from engage.web.api.schemas import EditBody, ReportBody, parse_body
 from engage.web.api.views import accepted, bp, comment_limits, iso
 from engage.web.keys import network_hash, reader_id, reader_or_network_key
 
-COMMENT = "/sites/<site>/articles/<article>/comments/<int(max=2147483647):comment_id>"
+COMMENT = "/sites/<site>/articles/<article>/comments/<id:comment_id>"
 
 
 def _limited(name: str):

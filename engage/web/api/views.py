@@ -14,7 +14,7 @@ from engage.models.types import utcnow
 from engage.domain.errors import InvalidInput
 from engage.domain.structured_data import aggregate_rating_jsonld
 from engage.services import comments, listing, ratings, readers, sites
-from engage.web.api.params import parse_page_args
+from engage.web.api.params import ascii_int, parse_page_args
 from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
 from engage.web.api.openapi import documented
 from engage.web.api.responses import (
@@ -22,6 +22,7 @@ from engage.web.api.responses import (
     StructuredData, TopRated)
 from engage.web.api.schemas import (
     CommentBody, CountsQuery, PageQuery, RatingBody, RepliesQuery, TopRatedQuery, parse_body)
+from engage.web.converters import ID_MAX
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
 
@@ -147,7 +148,8 @@ def list_comments(site: str, article: str):
     args = page_args()
     parent = request.args.get("parent")
     if parent is not None:
-        parent_id = int(parent) if parent.isascii() and parent.isdigit() else 0
+        parent_id = ascii_int(parent) or 0
+        parent_id = parent_id if parent_id <= ID_MAX else 0  # names no comment: 404
         replies, cursor = comments.replies_page(db.session, site, article, parent_id,
                                                 cursor=args["cursor"], limit=args["limit"])
         return jsonify({"comments": [comment_json(r) for r in replies], "next_cursor": cursor})
@@ -240,9 +242,10 @@ def int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()):
+    value = ascii_int(raw)
+    if value is None:
         raise InvalidInput(f"{name}_invalid", field=name)
-    return int(raw)
+    return value
 
 
 @bp.get("/sites/<site>/top-rated")
