@@ -234,3 +234,69 @@ class ModerationQueue(Closed):
 
     counts: dict[str, int]
     items: list[QueueItem]
+
+
+class ExportedReader(Closed):
+    """The token's reader: its id, when it was issued, the hashed network it came from."""
+
+    id: str
+    created_at: str | None
+    network_hash: str
+
+
+class ExportedComment(Closed):
+    """One of the reader's comments, as stored (raw text and rendered HTML)."""
+
+    id: int
+    site: str
+    article: str
+    parent_id: int | None
+    author_name: str
+    text: str
+    html: str
+    status: Literal["pending", "approved", "rejected", "spam", "deleted"]
+    created_at: str | None
+    edited_at: str | None
+    network_hash: str
+
+
+class ExportedRating(Closed):
+    """One of the reader's votes."""
+
+    site: str
+    article: str
+    stars: int = Field(ge=1, le=5)
+    created_at: str | None
+    updated_at: str | None
+
+
+class ExportedLike(Closed):
+    """A comment the reader likes."""
+
+    comment_id: int
+    created_at: str | None
+
+
+class ExportedReport(Closed):
+    """A report the reader sent."""
+
+    comment_id: int
+    reason: str
+    note: str
+    created_at: str | None
+
+
+class ReaderData(Closed):
+    """``GET /reader/data``: everything stored under the reader's token."""
+
+    reader: ExportedReader
+    comments: list[ExportedComment]
+    ratings: list[ExportedRating]
+    likes: list[ExportedLike]
+    reports: list[ExportedReport]
+
+
+class Erasure(Closed):
+    """``DELETE /reader``: what was erased; the token is revoked."""
+
+    erased: dict[Literal["comments", "ratings", "likes", "reports"], int]
