@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 
-from engage.cli_interop import purge_command
+from engage.cli_interop import export_command, import_group, purge_command
 from engage.cli_moderation import eval_moderation
 from engage.domain.errors import EngageError
 from engage.extensions import db
@@ -20,6 +20,8 @@ from engage.services import accounts, counters, demo, sites
 engage_cli = AppGroup("engage", help="Engage administration commands.")
 engage_cli.add_command(eval_moderation)
 engage_cli.add_command(purge_command)
+engage_cli.add_command(export_command)
+engage_cli.add_command(import_group)
 
 
 def _fail(err: EngageError) -> None:

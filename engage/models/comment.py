@@ -45,6 +45,9 @@ class Comment(db.Model):
         # A comment's published replies in order (first replies, "more replies", and whether a
         # deleted comment still has replies to show under its placeholder).
         Index("ix_comment_replies", "parent_id", "status", "created_at", "id"),
+        # An imported comment's source id ("disqus:123", "wordpress:45", "engage:7"): importing
+        # the same file again finds it and creates nothing (NULL for comments posted here).
+        Index("uq_comment_site_import_key", "site_id", "import_key", unique=True),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
         CheckConstraint("report_count >= 0", name="report_count_nonnegative"),
     )
@@ -74,3 +77,4 @@ class Comment(db.Model):
     # When reader reports sent the comment back to the queue (the "reported" queue); once set,
     # later reports do not withhold it again: a moderator has had the last word.
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    import_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
