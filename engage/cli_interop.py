@@ -125,7 +125,7 @@ def export_command(site: str, article: str | None, fmt: str, include_private: bo
         first = next(articles, None)
     except EngageError as err:
         raise click.ClickException(f"{err.code} {err.params or ''}".strip()) from None
-    out = output.open("w", encoding="utf-8") if output else click.get_text_stream("stdout")
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "articles": [\n')
         for index, item in enumerate(itertools.chain([first] if first else [], articles)):

@@ -175,17 +175,32 @@ class Importer:
         self.summary.created += 1
 
     def _prepare(self, record: CommentRecord, status: CommentStatus):
-        """Name, text, HTML and sanitizer version; a deleted comment keeps none (placeholder).
+        """Name, text, HTML and sanitizer version.  A deleted comment keeps what the source
+        kept (moderators still see it), or nothing when that is empty or out of bounds: it is
+        only ever shown as a placeholder.
 
         :raises InvalidInput: the text rules; ``author_name_too_long``.
         """
         if status is CommentStatus.DELETED:
-            return "", "", "", 0
+            try:
+                self._check_name(record)
+                kept = prepare_text(record.text, self.limits)
+            except InvalidInput:
+                return "", "", "", 0
+            return self._check_name(record), kept.text, kept.html, kept.sanitizer_version
         prepared = prepare_text(record.text, self.limits)
+        name = self._check_name(record)
+        return name, prepared.text, prepared.html, prepared.sanitizer_version
+
+    def _check_name(self, record: CommentRecord) -> str:
+        """The normalised author name (:data:`ANONYMOUS` when empty).
+
+        :raises InvalidInput: ``author_name_too_long``.
+        """
         name = normalize_author_name(record.author_name) or ANONYMOUS
         if char_length(name) > self.limits.name_max_chars:
             raise InvalidInput("author_name_too_long", field="author_name")
-        return name, prepared.text, prepared.html, prepared.sanitizer_version
+        return name
 
     def _find(self, import_key: str) -> tuple[int, int | None] | None:
         """``(id, parent id)`` of the comment imported under ``import_key`` on this site."""

@@ -300,3 +300,22 @@ class Erasure(Closed):
     """``DELETE /reader``: what was erased; the token is revoked."""
 
     erased: dict[Literal["comments", "ratings", "likes", "reports"], int]
+
+
+class ExportSite(Closed):
+    """The exported site."""
+
+    slug: str
+    name: str
+
+
+class SiteExport(Closed):
+    """``GET /sites/{site}/export``: the ``engage export`` JSON (format ``engage-export`` 1);
+    each article holds ``comments``, ``votes``, ``rating``, ``comment_count``, ``moderation``."""
+
+    format: Literal["engage-export"]
+    version: Literal[1]
+    exported_at: str
+    include_private: bool
+    site: ExportSite
+    articles: list[dict[str, Any]]

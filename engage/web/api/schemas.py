@@ -109,6 +109,14 @@ class QueueQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
+class ExportQuery(BaseModel):
+    """``GET /sites/{site}/export``: one ``article`` key only, and reader ids and hashed
+    networks only when ``include_private`` is ``true``."""
+
+    article: str | None = None
+    include_private: Literal["true", "false"] = "false"
+
+
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
     """Refuse ``{"stars": 5, "stars": 1}``: RFC 8259 §4 leaves duplicates undefined."""
     result = dict(pairs)
