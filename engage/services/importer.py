@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from collections import OrderedDict
+
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engage.domain.comments import CommentLimits, prepare_text
@@ -27,6 +29,14 @@ from engage.services.sites import get_site
 from engage.services.tx import write_transaction
 
 BATCH = 500
+# Recently imported comments remembered for their replies (most replies follow their parent
+# closely in an export); older parents are looked up by their import key (indexed).
+RECENT = 10_000
+_C = Comment.__table__
+# Prebuilt statements: compiled once per process, not once per comment.
+_FIND = select(_C.c.id, _C.c.parent_id).where(_C.c.site_id == bindparam("site_id"),
+                                              _C.c.import_key == bindparam("import_key"))
+_INSERT = insert(_C).returning(_C.c.id)
 # Shown for an imported comment whose source had no author name.
 ANONYMOUS = "Độc giả"
 STATUSES = {s.value: s for s in CommentStatus}
@@ -61,6 +71,7 @@ class Importer:
         self.articles: dict[str, int | str] = {}  # source id → article id, or why it failed
         self.deferred: list[CommentRecord] = []  # replies read before their parent
         self.published: Counter = Counter()  # article id → comments published this batch
+        self.recent: OrderedDict[str, tuple[int, int | None]] = OrderedDict()
 
     def run(self, records: Iterable) -> ImportSummary:
         """Import every record; replies whose parent came later are placed at the end."""
@@ -163,13 +174,15 @@ class Importer:
         except EngageError as err:
             self.summary.failed.append((record.import_key, err.code))
             return
-        self.session.execute(insert(Comment).values(
-            site_id=self.site_id, article_id=article_id, parent_id=parent_id, reader_id="",
-            author_name=name, body_raw=text, body_html=html, sanitizer_version=version,
-            status=status, moderation_reasons=[], network_hash="",
-            created_at=record.created_at, updated_at=record.created_at,
-            published_at=record.created_at if status is CommentStatus.APPROVED else None,
-            import_key=record.import_key))
+        comment_id = self.session.connection().execute(_INSERT, {
+            "site_id": self.site_id, "article_id": article_id, "parent_id": parent_id,
+            "reader_id": "", "author_name": name, "body_raw": text, "body_html": html,
+            "sanitizer_version": version, "status": status, "moderation_reasons": [],
+            "network_hash": "", "created_at": record.created_at,
+            "updated_at": record.created_at, "like_count": 0, "report_count": 0,
+            "published_at": record.created_at if status is CommentStatus.APPROVED else None,
+            "import_key": record.import_key}).scalar_one()
+        self._remember(record.import_key, (comment_id, parent_id))
         if status is CommentStatus.APPROVED:
             self.published[article_id] += 1
         self.summary.created += 1
@@ -202,8 +215,15 @@ class Importer:
             raise InvalidInput("author_name_too_long", field="author_name")
         return name
 
+    def _remember(self, import_key: str, row: tuple[int, int | None]) -> None:
+        self.recent[import_key] = row
+        if len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
+
     def _find(self, import_key: str) -> tuple[int, int | None] | None:
         """``(id, parent id)`` of the comment imported under ``import_key`` on this site."""
-        row = self.session.execute(select(Comment.id, Comment.parent_id).where(
-            Comment.site_id == self.site_id, Comment.import_key == import_key)).first()
+        if import_key in self.recent:
+            return self.recent[import_key]
+        row = self.session.connection().execute(
+            _FIND, {"site_id": self.site_id, "import_key": import_key}).first()
         return None if row is None else (row[0], row[1])
