@@ -79,6 +79,8 @@ def test_document_states_auth_errors_and_params(document):
     assert params["article"]["in"] == "path"
     queue = document["paths"]["/api/v1/moderation/queue"]["get"]
     assert queue["security"] == [{"moderatorSession": []}]
+    cookie = document["components"]["securitySchemes"]["moderatorSession"]
+    assert (cookie["in"], cookie["name"]) == ("cookie", "engage_session")
 
 
 def test_real_responses_validate_against_the_document(client, document, site, open_site):

@@ -238,6 +238,8 @@ def build_document(app: Flask) -> dict:
                                 "{\"error\": {\"code\", \"message\", \"request_id\", "
                                 "\"details\"?}}; messages in Vietnamese unless ?lang=en."},
         "paths": paths,
-        "components": {"schemas": schemas.get("$defs", {}),
-                       "securitySchemes": SECURITY_SCHEMES},
+        "components": {"schemas": schemas.get("$defs", {}), "securitySchemes": {
+            **SECURITY_SCHEMES, "moderatorSession": {
+                **SECURITY_SCHEMES["moderatorSession"],
+                "name": app.config.get("SESSION_COOKIE_NAME", "session")}}},
     }
