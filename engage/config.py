@@ -97,7 +97,8 @@ def _validate(cfg: Mapping[str, Any]) -> None:
                 "WORKERS", "DB_CONNECT_TIMEOUT_S", "DB_RETRY_AFTER_S",
                 "MODERATION_UNDO_WINDOW_S",
                 "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_BACKOFF_BASE_S", "WEBHOOK_BACKOFF_MAX_S",
-                "WEBHOOK_TIMEOUT_S", "WEBHOOK_LEASE_S", "WEBHOOK_BATCH", "WEBHOOK_POLL_INTERVAL_S"):
+                "WEBHOOK_TIMEOUT_S", "WEBHOOK_LEASE_S", "WEBHOOK_BATCH", "WEBHOOK_POLL_INTERVAL_S",
+                "RETENTION_IP_HASH_DAYS", "RETENTION_PENDING_DAYS"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")

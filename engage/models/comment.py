@@ -51,6 +51,9 @@ class Comment(db.Model):
         Index("ix_comment_reported", "site_id", "status", "created_at", "id",
               sqlite_where=text("reported_at IS NOT NULL"),
               postgresql_where=text("reported_at IS NOT NULL")),
+        # An imported comment's source id ("disqus:123", "wordpress:45", "engage:7"): importing
+        # the same file again finds it and creates nothing (NULL for comments posted here).
+        Index("uq_comment_site_import_key", "site_id", "import_key", unique=True),
         CheckConstraint("like_count >= 0", name="like_count_nonnegative"),
         CheckConstraint("report_count >= 0", name="report_count_nonnegative"),
         CheckConstraint("assist_risk IS NULL OR (assist_risk >= 0 AND assist_risk <= 1)",
@@ -87,3 +90,4 @@ class Comment(db.Model):
     # NULL when the site had no model (engage.assist).
     assist_risk: Mapped[float | None] = mapped_column(Float, nullable=True)
     assist_terms: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    import_key: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -232,8 +232,10 @@ def reader_vote(session: Session, site_slug: str, article_key: str, reader_id: s
     """Return the reader's current stars on the article, or ``None``.
 
     :raises NotFound: ``site_not_found``.
+    :raises InvalidInput: ``article_key_invalid`` (as every other article route).
     """
     site = get_site(session, site_slug)
+    validate_article_key(article_key)
     return session.execute(
         select(Rating.stars).join(Article, Article.id == Rating.article_id).where(
             Article.site_id == site.id, Article.key == article_key,

@@ -281,6 +281,7 @@
   Engage.cfg = cfg; Engage.M = M; Engage.api = api; Engage.$ = $; Engage.fill = fill;
   Engage.errorText = errorText; Engage.markMine = markMine; Engage.reloadThread = reloadThread;
   Engage.hasToken = function () { return Boolean(storedToken()); };
+  Engage.token = storedToken; Engage.forgetToken = function () { storeToken(null); };
 
   /* ---- size: tell the embedding page our height ---- */
   function postHeight() {

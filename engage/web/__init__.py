@@ -8,9 +8,11 @@ def register_web(app: Flask) -> None:
     """Register every blueprint explicitly, then the error handlers and response headers."""
     from engage.web import api, demo, health, moderation, widget
     from engage.web.cors import register_cors
+    from engage.web.converters import IdConverter
     from engage.web.errors import register_error_handlers
     from engage.web.security import register_security
 
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(widget.bp)
     app.register_blueprint(moderation.bp, url_prefix="/moderation")

@@ -86,6 +86,8 @@ MESSAGES = {
     "report_note_too_long": _l("Ghi chú quá dài (tối đa %(limit)s ký tự)."),
     "idempotency_key_invalid": _l("Idempotency-Key phải gồm 1–255 ký tự ASCII in được."),
     "idempotency_key_reused": _l("Idempotency-Key này đã được dùng cho một yêu cầu khác."),
+    "site_admin_required": _l("Chỉ quản trị viên của trang báo mới được xuất dữ liệu."),
+    "include_private_invalid": _l("Tham số include_private phải là true hoặc false."),
     "invalid_json": _l("Dữ liệu gửi lên không phải JSON hợp lệ."),
     "unsupported_media_type": _l("Dữ liệu phải có Content-Type: application/json."),
     "validation_failed": _l("Dữ liệu không hợp lệ."),

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from engage.domain.errors import EngageError
+from engage.domain.errors import EngageError, Unauthorized
 from engage.domain.identity import hash_network, verify_reader_token
+from engage.extensions import db
+from engage.services import reader_data
 
 READER_HEADER = "X-Engage-Reader"
 
@@ -18,12 +20,20 @@ def network_hash() -> str:
 
 
 def reader_id() -> str:
-    """The reader id from the ``X-Engage-Reader`` header.
+    """The reader id from the ``X-Engage-Reader`` header, once per request.
 
-    :raises engage.domain.errors.Unauthorized: missing or forged token.
+    A token is valid when this server signed it and its reader was not erased: erasure
+    deletes the ``reader`` row, which revokes the token (one primary-key read per request).
+
+    :raises engage.domain.errors.Unauthorized: missing, forged or revoked token.
     """
-    return verify_reader_token(current_app.extensions["engage_keys"]["reader"],
-                               request.headers.get(READER_HEADER))
+    if "reader_id" not in g:
+        found = verify_reader_token(current_app.extensions["engage_keys"]["reader"],
+                                    request.headers.get(READER_HEADER))
+        if not reader_data.is_active(db.session, found):
+            raise Unauthorized("reader_token_invalid")
+        g.reader_id = found
+    return g.reader_id
 
 
 def reader_or_network_key() -> str:

@@ -6,6 +6,22 @@ from collections.abc import Callable
 from engage.domain.errors import InvalidInput
 
 
+HUGE = 10**18
+
+
+def ascii_int(raw: str) -> int | None:
+    """The value of an ASCII decimal string, or ``None`` if it is not one.
+
+    Any number of digits is read; beyond 10**18 the value is 10**18 (a page limit is capped
+    and an id that large names nothing anyway), so Python's 4,300-digit ``int()`` limit never
+    turns a long query parameter into a 500.
+    """
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0")
+    return HUGE if len(digits) > 18 else int(digits or "0")
+
+
 def parse_page_args(get: Callable[[str], str | None], default_limit: int,
                     max_limit: int) -> dict:
     """``sort``, ``cursor`` and ``limit`` for a comment page (limit capped at ``max_limit``).
@@ -14,10 +30,11 @@ def parse_page_args(get: Callable[[str], str | None], default_limit: int,
     :raises InvalidInput: ``limit_invalid`` unless the limit is a positive ASCII integer.
     """
     raw = get("limit")
+    value = None if raw is None else ascii_int(raw)
     if raw is None:
         limit = default_limit
-    elif raw.isascii() and raw.isdigit() and int(raw) > 0:
-        limit = min(int(raw), max_limit)
+    elif value:
+        limit = min(value, max_limit)
     else:
         raise InvalidInput("limit_invalid", field="limit")
     return {"sort": get("sort") or "newest", "cursor": get("cursor"), "limit": limit}

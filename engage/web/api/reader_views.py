@@ -12,11 +12,14 @@ from engage.extensions import db, limiter
 from engage.models import ReportReason
 from engage.models.types import utcnow
 from engage.services import comment_edits, reactions, reader_state
+from engage.web.api.openapi import documented
+from engage.web.api.responses import (
+    DeleteResult, EditResult, LikeResult, ReaderState, ReportResult)
 from engage.web.api.schemas import EditBody, ReportBody, parse_body
 from engage.web.api.views import accepted, bp, comment_limits, iso
 from engage.web.keys import network_hash, reader_id, reader_or_network_key
 
-COMMENT = "/sites/<site>/articles/<article>/comments/<int(max=2147483647):comment_id>"
+COMMENT = "/sites/<site>/articles/<article>/comments/<id:comment_id>"
 
 
 def _limited(name: str):
@@ -32,6 +35,7 @@ def _like(site: str, article: str, comment_id: int, liked: bool):
 
 
 @bp.put(COMMENT + "/like")
+@documented(responses={200: LikeResult}, auth="reader", errors=(403, 404, 422, 429))
 @_limited("LIMIT_LIKE_WRITES")
 def like_comment(site: str, article: str, comment_id: int):
     """Like a published comment (liking it again changes nothing) → its like count."""
@@ -39,6 +43,7 @@ def like_comment(site: str, article: str, comment_id: int):
 
 
 @bp.delete(COMMENT + "/like")
+@documented(responses={200: LikeResult}, auth="reader", errors=(403, 404, 422, 429))
 @_limited("LIMIT_LIKE_WRITES")
 def unlike_comment(site: str, article: str, comment_id: int):
     """Take one's like back (no like: nothing changes) → the like count."""
@@ -46,6 +51,8 @@ def unlike_comment(site: str, article: str, comment_id: int):
 
 
 @bp.post(COMMENT + "/reports")
+@documented(responses={200: ReportResult, 201: ReportResult}, body=ReportBody,
+            auth="reader", errors=(403, 404, 429))
 @_limited("LIMIT_REPORTS")
 def report_comment(site: str, article: str, comment_id: int):
     """Report a published comment with a reason: 201 the first time, 200 for a repeat."""
@@ -58,6 +65,8 @@ def report_comment(site: str, article: str, comment_id: int):
 
 
 @bp.patch(COMMENT)
+@documented(responses={200: EditResult}, body=EditBody, auth="reader",
+            errors=(403, 404, 409, 429))
 @_limited("LIMIT_COMMENT_EDITS")
 def edit_comment(site: str, article: str, comment_id: int):
     """Edit one's own comment within the window; it is moderated again → status and HTML."""
@@ -72,6 +81,7 @@ def edit_comment(site: str, article: str, comment_id: int):
 
 
 @bp.delete(COMMENT)
+@documented(responses={200: DeleteResult}, auth="reader", errors=(403, 404, 409, 422, 429))
 @_limited("LIMIT_COMMENT_EDITS")
 def delete_comment(site: str, article: str, comment_id: int):
     """Delete one's own comment within the window (deleting it again changes nothing)."""
@@ -81,6 +91,7 @@ def delete_comment(site: str, article: str, comment_id: int):
 
 
 @bp.get("/sites/<site>/articles/<article>/me")
+@documented(responses={200: ReaderState}, auth="reader", errors=(404, 422))
 def get_reader_state(site: str, article: str):
     """The reader's own state: their vote, the comments they like, the ones they may still
     edit (uncached: the public article read stays the same for everyone)."""

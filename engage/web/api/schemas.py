@@ -2,15 +2,36 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
 from pydantic import (
-    AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError)
+    AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
+    ValidationError)
 
 from engage.web.errors import RequestError
 
 Schema = TypeVar("Schema", bound=BaseModel)
+
+
+# Text fields refuse NUL (``parse_body`` answers 400 before validation; the pattern says so in
+# the OpenAPI document, so generated clients and fuzzers know).
+NO_NUL = r"^[^\x00]*$"
+
+
+def _integral_float(value: Any) -> Any:
+    """``2.0`` is the integer 2 in JSON Schema (2020-12 §6.1.1 "integer": any number with a zero
+    fractional part), so the document's ``integer`` fields take it; ``2.5``, ``"2"`` and
+    ``true`` stay refused by the strict validation that follows."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+def integer(ge: int, le: int) -> Any:
+    """An integer field in ``ge..le`` that also takes an integral float (see above); the bounds
+    come before the validator so the JSON Schema says ``minimum``/``maximum``."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_integral_float)]
 
 
 class StrictBody(BaseModel):
@@ -22,26 +43,26 @@ class StrictBody(BaseModel):
 class RatingBody(StrictBody):
     """``PUT …/rating``: ``{"stars": 1..5}``."""
 
-    stars: int = Field(ge=1, le=5)
+    stars: integer(1, 5)  # type: ignore[valid-type]
 
 
 class CommentBody(StrictBody):
     """``POST …/comments``: the name and text as typed; exact limits are checked after
     normalisation by the domain, these bounds only cap the work done on absurd input."""
 
-    author_name: str = Field(max_length=1000)
-    text: str = Field(max_length=50_000)
-    parent_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    author_name: str = Field(max_length=1000, pattern=NO_NUL)
+    text: str = Field(max_length=50_000, pattern=NO_NUL)
+    parent_id: integer(1, 2**31 - 1) | None = None  # type: ignore[valid-type]
     # Bot signals for the moderation pipeline: the hidden "website" field people never fill,
     # and milliseconds between the form's display and its submission.
-    website: str = Field(default="", max_length=500)
-    elapsed_ms: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    website: str = Field(default="", max_length=500, pattern=NO_NUL)
+    elapsed_ms: integer(0, 2**31 - 1) | None = None  # type: ignore[valid-type]
 
 
 class EditBody(StrictBody):
     """``PATCH …/comments/{id}``: the new text (limits checked after normalisation, as above)."""
 
-    text: str = Field(max_length=50_000)
+    text: str = Field(max_length=50_000, pattern=NO_NUL)
 
 
 class ReportBody(StrictBody):
@@ -49,7 +70,53 @@ class ReportBody(StrictBody):
     (at most 500 characters after normalisation; this bound only caps absurd input)."""
 
     reason: Literal["spam", "offensive", "off_topic", "misinformation", "other"]
-    note: str = Field(default="", max_length=5_000)
+    note: str = Field(default="", max_length=5_000, pattern=NO_NUL)
+
+
+class PageQuery(BaseModel):
+    """Query of a comment page: ``sort``, an opaque ``cursor`` from the previous page, ``limit``
+    (capped at ``COMMENTS_PAGE_SIZE_MAX``).  Parsed by ``engage.web.api.params.parse_page_args``
+    (shared with the read fast path); this model is what the OpenAPI document publishes, and
+    the schemathesis run checks the two agree."""
+
+    sort: Literal["newest", "oldest", "most_liked", ""] = Field(
+        default="newest", description="empty: newest (as a no-JS form sends it)")
+    cursor: str | None = None
+    limit: int | None = Field(default=None, ge=1)
+
+
+class RepliesQuery(PageQuery):
+    """``GET …/comments``: a page of top-level comments or, with ``parent``, of its replies."""
+
+    parent: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class CountsQuery(BaseModel):
+    """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated."""
+
+    articles: str = ""
+
+
+class TopRatedQuery(BaseModel):
+    """``GET …/top-rated``: ``days`` 1..365 and ``limit`` 1..50."""
+
+    days: int = Field(default=7, ge=1, le=365)
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class QueueQuery(BaseModel):
+    """``GET /moderation/queue``: which queue, and at most ``limit`` (1..200) items."""
+
+    status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ExportQuery(BaseModel):
+    """``GET /sites/{site}/export``: one ``article`` key only, and reader ids and hashed
+    networks only when ``include_private`` is ``true``."""
+
+    article: str | None = None
+    include_private: Literal["true", "false"] = "false"
 
 
 class ArticleBody(StrictBody):

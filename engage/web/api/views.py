@@ -14,9 +14,15 @@ from engage.models.types import utcnow
 from engage.domain.errors import InvalidInput
 from engage.domain.structured_data import aggregate_rating_jsonld
 from engage.services import comments, listing, ratings, readers, sites
-from engage.web.api.params import parse_page_args
+from engage.web.api.params import ascii_int, parse_page_args
 from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
-from engage.web.api.schemas import CommentBody, RatingBody, parse_body
+from engage.web.api.openapi import documented
+from engage.web.api.responses import (
+    ArticleData, CommentCreated, CommentsPage, CountsResult, MyRating, RatingResult, ReaderToken,
+    StructuredData, TopRated)
+from engage.web.api.schemas import (
+    CommentBody, CountsQuery, PageQuery, RatingBody, RepliesQuery, TopRatedQuery, parse_body)
+from engage.web.converters import ID_MAX
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.observability import COMMENTS
 from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
@@ -85,6 +91,7 @@ def article_etag(site: str, article: str, version: int, args: dict) -> str:
 
 
 @bp.post("/readers")
+@documented(responses={201: ReaderToken}, errors=(429,))
 @limiter.limit(_limit("LIMIT_READER_TOKENS"), key_func=network_key)
 def create_reader():
     """Issue an anonymous reader token."""
@@ -94,6 +101,8 @@ def create_reader():
 
 
 @bp.get("/sites/<site>/articles/<article>")
+@documented(responses={200: ArticleData, 304: None}, query=PageQuery, errors=(404, 422),
+            headers=("If-None-Match",))
 def get_article(site: str, article: str):
     """The widget's data: rating summary, first page of published comments, open flags.
 
@@ -134,12 +143,14 @@ def _article_body(site: str, article: str, args: dict) -> bytes:
 
 
 @bp.get("/sites/<site>/articles/<article>/comments")
+@documented(responses={200: CommentsPage}, query=RepliesQuery, errors=(404, 422))
 def list_comments(site: str, article: str):
     """One page of published comments ("load more"); with ``?parent=ID``, of that one's replies."""
     args = page_args()
     parent = request.args.get("parent")
     if parent is not None:
-        parent_id = int(parent) if parent.isascii() and parent.isdigit() else 0
+        parent_id = ascii_int(parent) or 0
+        parent_id = parent_id if parent_id <= ID_MAX else 0  # names no comment: 404
         replies, cursor = comments.replies_page(db.session, site, article, parent_id,
                                                 cursor=args["cursor"], limit=args["limit"])
         return jsonify({"comments": [comment_json(r) for r in replies], "next_cursor": cursor})
@@ -149,6 +160,8 @@ def list_comments(site: str, article: str):
 
 
 @bp.put("/sites/<site>/articles/<article>/rating")
+@documented(responses={200: RatingResult}, body=RatingBody, auth="reader",
+            errors=(403, 404, 429))
 @limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key,
                deduct_when=accepted)
 def put_rating(site: str, article: str):
@@ -163,6 +176,7 @@ def put_rating(site: str, article: str):
 
 
 @bp.delete("/sites/<site>/articles/<article>/rating")
+@documented(responses={200: RatingResult}, auth="reader", errors=(403, 404, 422, 429))
 @limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key,
                deduct_when=accepted)
 def delete_rating(site: str, article: str):
@@ -173,6 +187,7 @@ def delete_rating(site: str, article: str):
 
 
 @bp.get("/sites/<site>/articles/<article>/rating")
+@documented(responses={200: MyRating}, auth="reader", errors=(404, 422))
 def get_my_rating(site: str, article: str):
     """The reader's own vote (uncached; the public summary is cacheable on its own)."""
     mine = ratings.reader_vote(db.session, site, article, reader_id())
@@ -182,6 +197,8 @@ def get_my_rating(site: str, article: str):
 
 
 @bp.post("/sites/<site>/articles/<article>/comments")
+@documented(responses={201: CommentCreated}, body=CommentBody, auth="reader",
+            errors=(403, 404, 429), headers=("Idempotency-Key",))
 @limiter.limit(_limit("LIMIT_COMMENT_POSTS"), key_func=reader_or_network_key,
                deduct_when=first_answers)
 def post_comment(site: str, article: str):
@@ -204,6 +221,8 @@ def post_comment(site: str, article: str):
 
 
 @bp.get("/sites/<site>/counts")
+@documented(responses={200: CountsResult, 304: None}, query=CountsQuery, errors=(404, 422),
+            headers=("If-None-Match",))
 def get_counts(site: str):
     """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100)."""
     keys = listing.parse_article_keys(request.args.get("articles", ""))
@@ -226,12 +245,14 @@ def int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()):
+    value = ascii_int(raw)
+    if value is None:
         raise InvalidInput(f"{name}_invalid", field=name)
-    return int(raw)
+    return value
 
 
 @bp.get("/sites/<site>/top-rated")
+@documented(responses={200: TopRated}, query=TopRatedQuery, errors=(404, 422))
 def get_top_rated(site: str):
     """Top-rated articles of the last ``days`` days by Bayesian average (``limit`` ≤ 50)."""
     cfg = current_app.config
@@ -247,6 +268,7 @@ def get_top_rated(site: str):
 
 
 @bp.get("/sites/<site>/articles/<article>/structured-data")
+@documented(responses={200: StructuredData}, errors=(404, 422))
 def get_structured_data(site: str, article: str):
     """The article's schema.org AggregateRating JSON-LD, or ``null`` where none may be shown."""
     site_row = sites.get_site(db.session, site)

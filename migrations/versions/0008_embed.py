@@ -1,7 +1,7 @@
 """embedding: site theme, integration API key, webhook URL and outbox
 
-Revision ID: 0005_embed
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 22:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_embed'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

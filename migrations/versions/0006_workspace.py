@@ -1,7 +1,7 @@
 """moderator workspace: rejection reason codes, undo links, audit and reported-queue indexes, per-site API keys
 
-Revision ID: 0005_workspace
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 22:15:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_workspace'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """moderation assistant: risk score and top terms on comments
 
-Revision ID: 0005_assist
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 22:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_assist'
-down_revision = '0004'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

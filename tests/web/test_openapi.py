@@ -1,0 +1,204 @@
+"""The OpenAPI document: every /api/v1 route in it, generated from the request schemas, and real
+responses valid against it; the human reference page rendered from it."""
+from __future__ import annotations
+
+import re
+
+import jsonschema_rs
+import pytest
+
+from engage.web.api.openapi import api_operations
+from engage.web.api.schemas import CommentBody, RatingBody
+from helpers import login, new_token, post_comment, rate
+
+ART = "/api/v1/sites/{site}/articles/{article}"
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+def check(document: dict, template: str, method: str, response) -> None:
+    """Validate one real response against the document's schema for its status."""
+    operation = document["paths"][template][method.lower()]
+    status = str(response.status_code)
+    assert status in operation["responses"], (template, method, status, response.get_json())
+    content = operation["responses"][status].get("content")
+    if content is None:
+        assert response.get_data() == b""
+        return
+    (media, spec), = content.items()
+    assert response.mimetype == media
+    if media == "application/json":
+        schema = {**spec["schema"], "components": document["components"]}
+        jsonschema_rs.Draft202012Validator(schema).validate(response.get_json())
+
+
+def test_every_api_route_is_in_the_document(app, document):
+    rules = api_operations(app)
+    undocumented = [(rule, method) for rule, method, _, op in rules if op is None]
+    assert undocumented == []
+    in_document = {(path, method) for path, methods in document["paths"].items()
+                   for method in methods}
+    assert len(in_document) == len(rules)
+    assert ("/api/v1/sites/{site}/articles/{article}/comments/{comment_id}", "patch") \
+        in in_document
+
+
+def test_an_undocumented_route_is_detected(app):
+    app.add_url_rule("/api/v1/hidden", "hidden", lambda: "")
+    assert ("/api/v1/hidden", "GET") in [(r, m) for r, m, _, op in api_operations(app)
+                                         if op is None]
+
+
+def test_request_bodies_are_the_validating_schemas(document):
+    schemas = document["components"]["schemas"]
+    rating = document["paths"][ART + "/rating"]["put"]["requestBody"]
+    assert rating["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RatingBody"}
+    assert schemas["RatingBody"]["properties"]["stars"] == \
+        RatingBody.model_json_schema()["properties"]["stars"]
+    assert schemas["RatingBody"]["additionalProperties"] is False
+    assert set(schemas["CommentBody"]["properties"]) == set(CommentBody.model_fields)
+    assert schemas["CommentBody"]["required"] == ["author_name", "text"]
+
+
+def test_document_states_auth_errors_and_params(document):
+    assert document["openapi"] == "3.1.0"
+    put = document["paths"][ART + "/rating"]["put"]
+    assert put["security"] == [{"readerToken": []}]
+    assert {"400", "401", "404", "413", "415", "422", "429"} <= set(put["responses"])
+    assert put["responses"]["422"]["content"]["application/json"]["schema"]["$ref"] \
+        == "#/components/schemas/ErrorBody"
+    page = document["paths"][ART + "/comments"]["get"]
+    params = {p["name"]: p for p in page["parameters"]}
+    assert params["sort"]["schema"]["enum"] == ["newest", "oldest", "most_liked", ""]
+    assert params["article"]["in"] == "path"
+    queue = document["paths"]["/api/v1/moderation/queue"]["get"]
+    assert queue["security"] == [{"moderatorSession": []}]
+    cookie = document["components"]["securitySchemes"]["moderatorSession"]
+    assert (cookie["in"], cookie["name"]) == ("cookie", "engage_session")
+
+
+def test_real_responses_validate_against_the_document(client, document, site, open_site):
+    token = new_token(client)
+    art = "/api/v1/sites/open/articles/a1"
+    check(document, "/api/v1/readers", "POST", client.post("/api/v1/readers"))
+    check(document, ART + "/rating", "PUT", rate(client, token, 4, site="open", article="a1"))
+    check(document, ART + "/rating", "GET", client.get(art + "/rating",
+                                                       headers={"X-Engage-Reader": token}))
+    created = post_comment(client, token, "Bài viết rất hay, cảm ơn tác giả!", site="open",
+                           article="a1")
+    check(document, ART + "/comments", "POST", created)
+    cid = created.get_json()["id"]
+    reply = post_comment(client, new_token(client), "Đồng ý với bạn.", site="open",
+                         article="a1", parent_id=cid)
+    assert reply.status_code == 201
+    other = new_token(client)
+    one = f"{ART}/comments/{{comment_id}}"
+    check(document, one + "/like", "PUT",
+          client.put(f"{art}/comments/{cid}/like", headers={"X-Engage-Reader": other}))
+    check(document, one + "/reports", "POST",
+          client.post(f"{art}/comments/{cid}/reports", json={"reason": "spam"},
+                      headers={"X-Engage-Reader": other}))
+    article = client.get(art)
+    check(document, ART, "GET", article)
+    check(document, ART, "GET", client.get(art, headers={"If-None-Match": article.headers["ETag"]}))
+    check(document, ART + "/comments", "GET", client.get(art + "/comments?sort=oldest&limit=1"))
+    check(document, ART + "/comments", "GET", client.get(f"{art}/comments?parent={cid}"))
+    check(document, ART + "/me", "GET", client.get(art + "/me", headers={"X-Engage-Reader": token}))
+    check(document, one, "PATCH", client.patch(f"{art}/comments/{cid}", json={"text": "Sửa lại."},
+                                                headers={"X-Engage-Reader": token}))
+    check(document, one, "DELETE", client.delete(f"{art}/comments/{cid}",
+                                                 headers={"X-Engage-Reader": token}))
+    check(document, ART + "/rating", "DELETE",
+          client.delete(art + "/rating", headers={"X-Engage-Reader": token}))
+    check(document, "/api/v1/sites/{site}/counts", "GET",
+          client.get("/api/v1/sites/open/counts?articles=a1,a2"))
+    check(document, "/api/v1/sites/{site}/top-rated", "GET",
+          client.get("/api/v1/sites/open/top-rated"))
+    check(document, ART + "/structured-data", "GET", client.get(art + "/structured-data"))
+
+
+def test_error_responses_validate_against_the_document(client, document, site, moderator):
+    token = new_token(client)
+    art = "/api/v1/sites/news/articles/a1"
+    check(document, ART + "/rating", "PUT", client.put(art + "/rating", json={"stars": 9},
+                                                       headers={"X-Engage-Reader": token}))
+    check(document, ART + "/rating", "PUT", client.put(art + "/rating", json={"stars": 3}))
+    check(document, ART + "/rating", "PUT", client.put(art + "/rating", data="{",
+                                                       content_type="application/json",
+                                                       headers={"X-Engage-Reader": token}))
+    check(document, ART + "/rating", "PUT", client.put(art + "/rating", data="stars=3",
+                                                       headers={"X-Engage-Reader": token}))
+    check(document, ART, "GET", client.get("/api/v1/sites/nowhere/articles/a1"))
+    check(document, "/api/v1/moderation/queue", "GET", client.get("/api/v1/moderation/queue"))
+    login(client, *moderator)
+    post_comment(client, token, "Chờ duyệt nhé.", site="news", article="a1")
+    queue = client.get("/api/v1/moderation/queue")
+    assert queue.get_json()["items"]
+    check(document, "/api/v1/moderation/queue", "GET", queue)
+    check(document, "/api/v1/moderation/queue", "GET",
+          client.get("/api/v1/moderation/queue?status=nope"))
+
+
+def test_reference_page_is_rendered_from_the_document(client, document):
+    response = client.get("/api/v1/docs")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "<script" not in html and "script-src 'self'" in response.headers["Content-Security-Policy"]
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            assert f'id="{operation["operationId"]}"' in html
+            assert f"<code>{method.upper()} {path}</code>" in html
+    assert 'id="schema-ErrorBody"' in html
+    assert re.search(r"Tài liệu API", html)
+    english = client.get("/api/v1/docs?lang=en").get_data(as_text=True)
+    assert "API reference" in english
+
+
+# Bugs schemathesis found (.ci/fuzz-api); each would come back without these.
+
+def test_out_of_range_comment_id_is_404_not_405(client, open_site):
+    token = new_token(client)
+    for method in ("delete", "patch"):
+        response = getattr(client, method)(
+            "/api/v1/sites/open/articles/a1/comments/2147483648", json={"text": "x"},
+            headers={"X-Engage-Reader": token})
+        assert response.status_code == 404, method
+        assert response.get_json()["error"]["code"] in ("comment_not_found", "article_not_found")
+    like = client.delete("/api/v1/sites/open/articles/a1/comments/99999999999999999999/like",
+                         headers={"X-Engage-Reader": token})
+    assert like.status_code == 404
+
+
+def test_huge_numbers_in_query_are_not_500(client, open_site):
+    digits = "9" * 5000
+    page = client.get(f"/api/v1/sites/open/articles/a1/comments?limit={digits}")
+    assert page.status_code == 200
+    assert client.get(f"/api/v1/sites/open/articles/a1/comments?parent={digits}").status_code \
+        == 404
+    assert client.get("/api/v1/sites/open/articles/a1/comments?parent=2147483648").status_code \
+        == 404
+    top = client.get(f"/api/v1/sites/open/top-rated?days={digits}")
+    assert top.status_code == 422 and top.get_json()["error"]["code"] == "days_invalid"
+    assert client.get("/api/v1/sites/open/articles/a1?limit=000").status_code == 422
+
+
+def test_integral_float_is_an_integer_as_the_schema_says(client, open_site):
+    token = new_token(client)
+    response = rate(client, token, 2.0, site="open", article="a1")
+    assert response.status_code == 200 and response.get_json()["mine"] == 2
+    for bad in (2.5, "2", True):
+        assert rate(client, token, bad, site="open", article="a1").status_code == 422
+
+
+def test_own_rating_read_checks_the_article_key(client, open_site):
+    token = new_token(client)
+    response = client.get("/api/v1/sites/open/articles/" + "a" * 201 + "/rating",
+                          headers={"X-Engage-Reader": token})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "article_key_invalid"
