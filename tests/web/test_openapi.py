@@ -7,6 +7,10 @@ import re
 import jsonschema_rs
 import pytest
 
+from engage.extensions import db
+from engage.models import Role, Site
+from engage.models.types import utcnow
+from engage.services import accounts, api_keys
 from engage.web.api.openapi import api_operations
 from engage.web.api.schemas import CommentBody, RatingBody
 from helpers import login, new_token, post_comment, rate
@@ -78,7 +82,12 @@ def test_document_states_auth_errors_and_params(document):
     assert params["sort"]["schema"]["enum"] == ["newest", "oldest", "most_liked", ""]
     assert params["article"]["in"] == "path"
     queue = document["paths"]["/api/v1/moderation/queue"]["get"]
-    assert queue["security"] == [{"moderatorSession": []}]
+    assert queue["security"] == [{"moderatorSession": []}, {"moderatorApiKey": []}]
+    assert {p["name"] for p in queue["parameters"]} >= {
+        "status", "site", "article", "reason", "reader", "order", "cursor", "limit"}
+    integration = document["paths"]["/api/v1/sites/{site}/integration/articles/{article}"]["put"]
+    assert integration["security"] == [{"siteApiKey": []}]
+    assert {"200", "201", "401", "422"} <= set(integration["responses"])
     cookie = document["components"]["securitySchemes"]["moderatorSession"]
     assert (cookie["in"], cookie["name"]) == ("cookie", "engage_session")
 
@@ -143,6 +152,78 @@ def test_error_responses_validate_against_the_document(client, document, site, m
     check(document, "/api/v1/moderation/queue", "GET", queue)
     check(document, "/api/v1/moderation/queue", "GET",
           client.get("/api/v1/moderation/queue?status=nope"))
+
+
+MOD = "/api/v1/moderation"
+
+
+def test_moderator_api_responses_validate_against_the_document(app, client, document, site,
+                                                                open_site):
+    with app.app_context():
+        boss = accounts.create_moderator(db.session, "boss", "correct horse battery", "Sếp",
+                                         [site, open_site], Role.ADMIN)
+        news_id = db.session.execute(db.select(Site.id).filter_by(slug=site)).scalar_one()
+        key = api_keys.create_key(db.session, boss, news_id, "CMS", utcnow())
+    pending = post_comment(client, new_token(client), "Chờ duyệt nhé.").get_json()["id"]
+    parent = post_comment(client, new_token(client), "Bài hay.", site="open").get_json()["id"]
+    post_comment(client, new_token(client), "Đồng ý.", site="open", parent_id=parent)
+    check(document, MOD + "/queue", "GET", client.get(MOD + "/queue"))
+    login(client, "boss", "correct horse battery")
+    queue = client.get(MOD + "/queue")
+    check(document, MOD + "/queue", "GET", queue)
+    csrf = {"X-CSRFToken": queue.get_json()["csrf_token"]}
+    approved = client.get(MOD + "/queue?status=approved&order=newest&limit=1")
+    check(document, MOD + "/queue", "GET", approved)
+    assert approved.get_json()["items"][0]["parent"]["id"] == parent
+    check(document, MOD + "/queue", "GET",
+          client.get(MOD + "/queue?status=approved&cursor=" + approved.get_json()["next_cursor"]))
+    for bad in ("status=nope", "order=risk&cursor=x", "site=2147483647", "limit=0"):
+        check(document, MOD + "/queue", "GET", client.get(MOD + "/queue?" + bad))
+    decision = {"ids": [pending], "action": "approve", "expected": "pending"}
+    check(document, MOD + "/decisions", "POST", client.post(MOD + "/decisions", json=decision))
+    done = client.post(MOD + "/decisions", json=decision, headers=csrf)
+    assert done.get_json()["done"] == [pending]
+    check(document, MOD + "/decisions", "POST", done)
+    skipped = client.post(MOD + "/decisions", json=decision, headers=csrf)
+    assert skipped.get_json()["skipped"]
+    check(document, MOD + "/decisions", "POST", skipped)
+    check(document, MOD + "/decisions", "POST",
+          client.post(MOD + "/decisions", json={**decision, "ids": [2**31 - 1]}, headers=csrf))
+    audit = client.get(MOD + "/audit")
+    check(document, MOD + "/audit", "GET", audit)
+    action = audit.get_json()["items"][0]["id"]
+    undo = MOD + "/actions/{action_id}/undo"
+    check(document, undo, "POST", client.post(f"{MOD}/actions/{action}/undo", headers=csrf))
+    check(document, undo, "POST", client.post(f"{MOD}/actions/{action}/undo", headers=csrf))
+    check(document, undo, "POST", client.post(f"{MOD}/actions/2147483647/undo", headers=csrf))
+    check(document, MOD + "/audit", "GET", client.get(MOD + "/audit?action=undo&since=2026-01-01"))
+    check(document, MOD + "/audit", "GET", client.get(MOD + "/audit?action=nope"))
+    agreement = MOD + "/assist/agreement"
+    check(document, agreement, "GET", client.get(agreement + "?site=news&days=30"))
+    check(document, agreement, "GET", client.get(agreement + "?days=0"))
+    api = app.test_client()  # no cookies: the per-site moderator API key alone
+    by_key = api.get(MOD + "/queue", headers={"Authorization": f"Bearer {key}"})
+    assert by_key.status_code == 200 and by_key.get_json()["csrf_token"] is None
+    check(document, MOD + "/queue", "GET", by_key)
+    check(document, MOD + "/queue", "GET",
+          api.get(MOD + "/queue", headers={"Authorization": "Bearer ek_forged"}))
+
+
+def test_integration_responses_validate_against_the_document(client, runner, document, site):
+    result = runner.invoke(args=["engage", "create-api-key", site])
+    auth = {"Authorization": f"Bearer {result.output.strip()}"}
+    template = "/api/v1/sites/{site}/integration/articles/{article}"
+    url = "/api/v1/sites/news/integration/articles/bai-moi"
+    created = client.put(url, headers=auth, json={
+        "title": "Mùa nước nổi", "url": "https://news.example/a.html",
+        "published_at": "2026-11-30T07:30:00+07:00", "comments_open": True})
+    assert created.status_code == 201
+    check(document, template, "PUT", created)
+    check(document, template, "PUT", client.put(url, headers=auth, json={}))
+    check(document, template, "PUT", client.put(url, json={}))
+    check(document, template, "PUT", client.put(url, headers=auth, json={"title": ""}))
+    check(document, template, "PUT", client.put(url, headers=auth, data="{",
+                                                content_type="application/json"))
 
 
 def test_reference_page_is_rendered_from_the_document(client, document):

@@ -10,11 +10,15 @@ from flask import jsonify, request
 from engage.extensions import db
 from engage.models.types import utcnow
 from engage.services import integration
+from engage.web.api.openapi import documented
+from engage.web.api.responses import IntegrationArticle
 from engage.web.api.schemas import ArticleBody, parse_body
 from engage.web.api.views import bp, iso
 
 
 @bp.put("/sites/<site>/integration/articles/<article>")
+@documented(responses={200: IntegrationArticle, 201: IntegrationArticle}, body=ArticleBody,
+            auth="site_key", tag="integration")
 def integration_put_article(site: str, article: str):
     """Create or update an article: 201 when created, 200 when updated."""
     site_row = integration.authenticate(db.session, site, request.headers.get("Authorization"))

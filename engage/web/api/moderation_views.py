@@ -22,7 +22,10 @@ from engage.models.types import utcnow
 from engage.services import api_keys, assist, audit, moderation_actions
 from engage.services.moderation_actions import ActionResult
 from engage.services.moderation_queue import check_scope, queue_counts, queue_page
-from engage.web.api.schemas import DecisionBody, parse_body
+from engage.web.api.openapi import documented
+from engage.web.api.responses import AssistAgreement, AuditLog, DecisionResult, ModerationQueue
+from engage.web.api.schemas import (
+    AgreementQuery, AuditQuery, DecisionBody, QueueQuery, parse_body)
 from engage.web.api.views import bp, iso
 from engage.web.moderation.audit_views import audit_query
 from engage.web.moderation.queue_views import queue_filter
@@ -87,9 +90,11 @@ def _assist_json(comment) -> dict | None:
 
 
 @bp.get("/moderation/queue")
+@documented(responses={200: ModerationQueue}, query=QueueQuery, auth="moderator_api",
+            tag="moderation", errors=(404, 422))
 def moderation_queue():
     """``?status=pending|reported|approved|rejected|spam|deleted&site=&article=&reason=&reader=
-    &order=oldest|newest&cursor=&limit=`` → counts, items, ``next_cursor``, ``csrf_token``.
+    &order=oldest|newest|risk&cursor=&limit=`` → counts, items, ``next_cursor``, ``csrf_token``.
 
     :raises Unauthorized: ``moderator_login_required`` without a moderator session.
     :raises InvalidInput: ``status_invalid``, ``limit_invalid``, ``cursor_invalid``, …
@@ -117,6 +122,8 @@ def _result_json(result: ActionResult) -> dict:
 
 
 @bp.post("/moderation/decisions")
+@documented(responses={200: DecisionResult}, body=DecisionBody, auth="moderator_api",
+            tag="moderation", errors=(403, 404, 409))
 def moderation_decide():
     """One decision on 1..200 comments → ``{"done": [...], "skipped": [...]}`` (200).
 
@@ -133,6 +140,8 @@ def moderation_decide():
 
 
 @bp.post("/moderation/actions/<int(max=2147483647):action_id>/undo")
+@documented(responses={200: DecisionResult}, auth="moderator_api", tag="moderation",
+            errors=(403, 404, 409, 422))
 def moderation_undo(action_id: int):
     """Undo one of the moderator's recent decisions (its whole batch) → done/skipped.
 
@@ -147,6 +156,8 @@ def moderation_undo(action_id: int):
 
 
 @bp.get("/moderation/audit")
+@documented(responses={200: AuditLog}, query=AuditQuery, auth="moderator_api",
+            tag="moderation", errors=(404, 422))
 def moderation_audit():
     """The audit log (``moderator, action, comment, reader, site, since, until`` as the page),
     newest first, at most 200 rows."""
@@ -165,6 +176,8 @@ def moderation_audit():
 
 
 @bp.get("/moderation/assist/agreement")
+@documented(responses={200: AssistAgreement}, query=AgreementQuery, auth="moderator_api",
+            tag="moderation", errors=(422,))
 def assist_agreement():
     """How often moderators agreed with the assistant's hold / no-hold on their sites.
 

@@ -53,8 +53,18 @@ SECURITY_SCHEMES = {
                     "description": "The signed anonymous reader token from POST /readers."},
     "moderatorSession": {"type": "apiKey", "in": "cookie", "name": "session",
                          "description": "A moderator's session cookie (/moderation/login)."},
+    "moderatorApiKey": {"type": "http", "scheme": "bearer",
+                        "description": "A per-site moderator API key (Authorization: Bearer "
+                                       "ek_…, made on the workspace settings page); no cookie, "
+                                       "so no CSRF token."},
+    "siteApiKey": {"type": "http", "scheme": "bearer",
+                   "description": "The site's integration key (Authorization: Bearer ek_…, "
+                                  "`engage create-api-key`), for a CMS, server to server."},
 }
-AUTH = {"reader": "readerToken", "moderator": "moderatorSession"}
+# Auth kind → the security schemes that satisfy it (any one of them).  "moderator_api": the
+# JSON moderator API, by session (writes also need X-CSRFToken, else 403) or by API key.
+AUTH = {"reader": ("readerToken",), "moderator": ("moderatorSession",),
+        "moderator_api": ("moderatorSession", "moderatorApiKey"), "site_key": ("siteApiKey",)}
 # Path segments with a known syntax (engage.services.sites): a site slug and an article key
 # (the same language as ARTICLE_KEY_RE, written without its lookahead: one letter or digit).
 _KEY_CHAR = "[A-Za-z0-9._~:@!$&'()*+,;=%-]"
@@ -73,8 +83,8 @@ class Operation:
     ``responses``: status → a response model, :data:`HTML` for a page, :data:`JSON_OBJECT`
     for free-form JSON, or ``None`` for no body
     (304).  ``errors``: the error statuses it may answer, each with :class:`ErrorBody`; a
-    ``body`` adds 400/413/415/422 and ``auth`` adds 401 by itself.  ``auth``: ``"reader"`` or
-    ``"moderator"``.  ``headers``: request header names from :data:`HEADERS`.
+    ``body`` adds 400/413/415/422 and ``auth`` adds 401 by itself.  ``auth``: a key of
+    :data:`AUTH`.  ``headers``: request header names from :data:`HEADERS`.
     """
 
     summary: str
@@ -205,7 +215,7 @@ def _operation_object(endpoint: str, method: str, operation: Operation, path_par
     if operation.body is not None:
         obj["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _ref(operation.body)}}}
-    obj["security"] = [{AUTH[operation.auth]: []}] if operation.auth else []
+    obj["security"] = [{scheme: []} for scheme in AUTH[operation.auth]] if operation.auth else []
     return obj
 
 

@@ -206,19 +206,52 @@ class QueueReason(BaseModel):
 
 
 class QueueArticle(Closed):
-    """The article a queued comment belongs to."""
+    """The article a queued comment belongs to (``title``/``url`` empty until the CMS sets them)."""
 
+    id: int
     key: str
     title: str
     url: str
 
 
+class QueueParent(Closed):
+    """The comment a queued reply answers: its raw text and author."""
+
+    id: int
+    text: str
+    author_name: str
+
+
+class ReaderRecord(Closed):
+    """The comment's reader on that site: comments per state, bans (expired ones too), and
+    when the reader was first seen (ISO 8601 UTC; null if unknown)."""
+
+    approved: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    spam: int = Field(ge=0)
+    pending: int = Field(ge=0)
+    bans: int = Field(ge=0)
+    first_seen: str | None
+
+
+class AssistScore(Closed):
+    """The moderation assistant's risk (0–1, rounded to 4 places) and the words behind it
+    (``[{"term", "weight", "spans"}]``)."""
+
+    risk: float = Field(ge=0, le=1)
+    terms: list[dict[str, Any]]
+
+
+CommentState = Literal["pending", "approved", "rejected", "spam", "deleted"]
+
+
 class QueueItem(Closed):
-    """One comment in the moderation queue, raw text included (moderators only)."""
+    """One comment in the moderation queue, raw text included (moderators only); ``reader``
+    is the reader id, ``assist`` null when the comment was never scored."""
 
     id: int
     site: str
-    status: Literal["pending", "approved", "rejected", "spam", "deleted"]
+    status: CommentState
     article: QueueArticle
     author_name: str
     text: str
@@ -226,14 +259,94 @@ class QueueItem(Closed):
     parent_id: int | None
     created_at: str
     report_count: int = Field(ge=0)
+    reader: str
+    parent: QueueParent | None
+    history: ReaderRecord
     reasons: list[QueueReason]
+    assist: AssistScore | None
 
 
 class ModerationQueue(Closed):
-    """``GET /moderation/queue``: counts per queue and the oldest items of one."""
+    """``GET /moderation/queue``: counts per queue (each capped: a value above the cap means
+    "more than"), one page of items, the cursor of the next page (null on the last), and the
+    session's CSRF token for writes (null when called with an API key)."""
 
-    counts: dict[str, int]
+    counts: dict[Literal["pending", "approved", "rejected", "spam", "deleted", "reported"], int]
     items: list[QueueItem]
+    next_cursor: str | None
+    csrf_token: str | None
+
+
+class SkippedComment(Closed):
+    """A comment left alone: its state is no longer the one the moderator saw.  ``by``/``at``:
+    the last audit row's moderator ("" for the reader's own action) and time, or null."""
+
+    id: int
+    status: str
+    by: str
+    at: str | None
+
+
+class DecisionResult(Closed):
+    """``POST /moderation/decisions`` and undo: the comment ids changed, and those skipped."""
+
+    done: list[int]
+    skipped: list[SkippedComment]
+
+
+class AuditEntry(Closed):
+    """One audit row.  ``moderator`` and ``reader`` are "" for a reader's own action or a
+    removed comment; ``from``/``to`` the states; ``note`` the moderator's note."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: int
+    at: str
+    site: str
+    moderator: str
+    action: Literal["approve", "reject", "spam", "remove_votes", "reset_ratings", "withhold",
+                    "reader_edit", "reader_delete", "undo"]
+    comment_id: int | None
+    reader: str
+    from_: str = Field(alias="from")
+    to: str
+    reason_code: str
+    note: str
+    undoes_id: int | None
+    request_id: str
+
+
+class AuditLog(Closed):
+    """``GET /moderation/audit``: at most 200 rows, newest first."""
+
+    items: list[AuditEntry] = Field(max_length=200)
+
+
+class AssistAgreement(Closed):
+    """How often moderators' last decisions matched the assistant's hold (risk ≥ ``hold_at``)
+    or no-hold; ``rate`` = agreed / decided (4 places), null before any decision."""
+
+    decided: int = Field(ge=0)
+    agreed: int = Field(ge=0)
+    rate: float | None = Field(ge=0, le=1)
+    hold_at: float
+    held_rejected: int = Field(ge=0)
+    held_approved: int = Field(ge=0)
+    passed_rejected: int = Field(ge=0)
+    passed_approved: int = Field(ge=0)
+
+
+class IntegrationArticle(Closed):
+    """``PUT …/integration/articles/{article}``: the article as stored after the write."""
+
+    site: str
+    article: str
+    title: str
+    url: str
+    published_at: str | None
+    comments_open: bool
+    comment_count: int = Field(ge=0)
+    rating_count: int = Field(ge=0)
 
 
 class ExportedReader(Closed):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
@@ -104,11 +105,50 @@ class TopRatedQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=50)
 
 
+def _row_id() -> Any:
+    """An optional row id query parameter (``queue_views.int_arg``)."""
+    return Field(default=None, ge=1, le=2**31 - 1)
+
+
 class QueueQuery(BaseModel):
-    """``GET /moderation/queue``: which queue, and at most ``limit`` (1..200) items."""
+    """``GET /moderation/queue``: which queue, filters (``site`` and ``article`` are ids;
+    one outside the moderator's sites answers 404), order, an opaque ``cursor`` from
+    ``next_cursor``, and at most ``limit`` (1..200) items.  Read by
+    ``engage.web.moderation.queue_views.queue_filter``; this model is what the document says."""
 
     status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
+    site: int | None = _row_id()
+    article: int | None = _row_id()
+    reason: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$",
+                               description="a pipeline reason code")
+    reader: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
+                               description="a reader id")
+    order: Literal["oldest", "newest", "risk"] = Field(
+        default="oldest", description="risk: the moderation assistant's score, riskiest first")
+    cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
+
+
+class AuditQuery(BaseModel):
+    """``GET /moderation/audit``: the audit page's search (``site`` and ``comment`` are ids;
+    ``since``/``until`` days in the workspace's time zone, ``until`` included)."""
+
+    moderator: str | None = Field(default=None, description="a username (first 64 characters)")
+    action: Literal["approve", "reject", "spam", "remove_votes", "reset_ratings", "withhold",
+                    "reader_edit", "reader_delete", "undo"] | None = None
+    comment: int | None = _row_id()
+    reader: str | None = Field(default=None, description="a reader id (first 32 characters)")
+    site: int | None = _row_id()
+    since: date | None = None
+    until: date | None = None
+
+
+class AgreementQuery(BaseModel):
+    """``GET /moderation/assist/agreement``: one of the moderator's sites (its slug; another
+    site's finds nothing), decisions of the last ``days`` (1..365; default all)."""
+
+    site: str | None = None
+    days: int | None = Field(default=None, ge=1, le=365)
 
 
 class ExportQuery(BaseModel):
