@@ -123,7 +123,8 @@ def test_agreement_counts_moderators_last_decisions(assist_app):
     for text, action in ((TOXIC, "reject"), ("Thằng tác giả đồ rác rưởi", "spam")):
         response = client.post(f"/moderation/comments/{ids[text]}",
                                data={"csrf_token": token, "action": action,
-                                     "expected": "approved"})
+                                     "expected": "approved",
+                                     "reason_code": "insult" if action == "reject" else ""})
         assert response.status_code == 302
     with app.app_context():
         assert [db.session.get(Comment, ids[t]).status.value for t in ids] == [
