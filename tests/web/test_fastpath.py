@@ -57,3 +57,13 @@ def test_counts_conditional_get(client, open_site):
     rate(client, new_token(client), 4, site="open")
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
     assert client.get("/api/v1/sites/nope/counts?articles=a").status_code == 404
+
+
+def test_an_unknown_sort_is_422_even_with_a_matching_etag(client, open_site):
+    """schemathesis found ``If-None-Match: *`` with ``sort=bogus`` answering 304."""
+    assert rate(client, new_token(client), 4, site="open").status_code == 200  # it exists
+    for headers in ({}, {"If-None-Match": "*"}):
+        response = client.get(f"/api/v1/sites/open/articles/{ARTICLE}?sort=bogus",
+                              headers=headers)
+        assert response.status_code == 422
+        assert response.get_json()["error"]["code"] == "sort_invalid"

@@ -182,7 +182,7 @@ def test_moderator_publication_and_removal_are_delivered_in_order(
         moderation.moderate(db.session, mod, comment_id, ModerationActionKind.APPROVE,
                             CommentStatus.PENDING, utcnow())
         moderation.moderate(db.session, mod, comment_id, ModerationActionKind.REJECT,
-                            CommentStatus.APPROVED, utcnow())
+                            CommentStatus.APPROVED, utcnow(), reason_code="off_topic")
     _deliver(runner)
     assert [json.loads(b)["event"] for _, b in receiver.requests] == [
         "comment.published", "comment.removed"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engage.domain.errors import InvalidInput
+from engage.services.keyset import SORTS
 
 
 HUGE = 10**18
@@ -27,8 +28,13 @@ def parse_page_args(get: Callable[[str], str | None], default_limit: int,
     """``sort``, ``cursor`` and ``limit`` for a comment page (limit capped at ``max_limit``).
 
     :param get: looks a query parameter up (``request.args.get``).
-    :raises InvalidInput: ``limit_invalid`` unless the limit is a positive ASCII integer.
+    :raises InvalidInput: ``limit_invalid`` unless the limit is a positive ASCII integer;
+        ``sort_invalid`` for an unknown sort — checked here, before any conditional GET, so a
+        bad request never answers 304 (found by schemathesis).
     """
+    sort = get("sort") or "newest"
+    if sort not in SORTS:
+        raise InvalidInput("sort_invalid", field="sort")
     raw = get("limit")
     value = None if raw is None else ascii_int(raw)
     if raw is None:
@@ -37,4 +43,4 @@ def parse_page_args(get: Callable[[str], str | None], default_limit: int,
         limit = min(value, max_limit)
     else:
         raise InvalidInput("limit_invalid", field="limit")
-    return {"sort": get("sort") or "newest", "cursor": get("cursor"), "limit": limit}
+    return {"sort": sort, "cursor": get("cursor"), "limit": limit}
