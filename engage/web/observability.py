@@ -42,6 +42,9 @@ class MetricsMiddleware:
 
     def __init__(self, wsgi_app: Callable) -> None:
         self.wsgi_app = wsgi_app
+        # ``labels()`` validates and locks on every call; the labelled children are cached
+        # here (a bounded set: endpoints × methods × statuses) to keep the hot reads cheap.
+        self._children: dict[tuple[str, str, str], tuple] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -54,10 +57,14 @@ class MetricsMiddleware:
         try:
             return self.wsgi_app(environ, recording_start_response)
         finally:
-            endpoint = environ.get(ENDPOINT_KEY, UNMATCHED)
-            method = environ.get("REQUEST_METHOD", "")
-            REQUESTS.labels(endpoint, method, status[-1] if status else "500").inc()
-            LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
+            key = (environ.get(ENDPOINT_KEY, UNMATCHED), environ.get("REQUEST_METHOD", ""),
+                   status[-1] if status else "500")
+            children = self._children.get(key)
+            if children is None:
+                children = self._children[key] = (REQUESTS.labels(*key),
+                                                   LATENCY.labels(*key[:2]))
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
 
     def close(self) -> None:
         """Pass ``close`` through to the wrapped app (the fast path returns pinned connections)."""
