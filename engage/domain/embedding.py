@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from engage.domain.errors import InvalidInput
 
@@ -144,8 +145,6 @@ def normalise_article_url(url: str) -> str:
     :raises InvalidInput: ``article_url_invalid`` — not an absolute http(s) URL, or longer
         than 2000 characters.
     """
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
     if not isinstance(url, str) or len(url) > 2000 or any(c.isspace() for c in url):
         raise InvalidInput("article_url_invalid", field="url")
     try:

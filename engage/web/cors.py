@@ -6,6 +6,11 @@ site listed (exact string match with the browser's ``Origin`` header: no pattern
 ``*``, never ``null``) and without credentials (the reader token travels in a header, no
 cookies).  The site comes from the URL (``/api/v1/sites/<site>/…``); the integration API
 (server to server) and the moderator API never answer CORS.
+
+Own code rather than flask-cors: its ``origins`` (a string, list or regex, default ``"*"``,
+with ``allow_headers="*"``) are fixed when the extension or decorator is set up, while here
+each site's list lives in the database and is looked up per request; what is needed is the
+exact-match check and four headers.
 """
 from __future__ import annotations
 
