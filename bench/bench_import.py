@@ -5,7 +5,7 @@ Prints figures; asserts nothing.
     .venv/bin/python bench/bench_import.py [--mb 100] [--small-mb 10] [--message-bytes 1000]
 
 Each size is imported by a fresh `engage import disqus` process into a fresh SQLite database;
-peak RSS is that child's ``ru_maxrss`` (getrusage(2), kilobytes on Linux).  Files are written
+peak RSS is that child's own ``ru_maxrss`` (wait4(2), kilobytes on Linux).  Files are written
 in chunks (never held in memory) to a temporary folder and deleted afterwards.  A third of the
 posts reply to the post before them, so parent lookups are exercised.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -55,16 +54,22 @@ def write_disqus(path: Path, megabytes: float, message_bytes: int) -> int:
 
 
 def run(args: list[str], env: dict) -> tuple[float, int, str]:
-    """Run one engage command; ``(seconds, peak RSS kB of that child, output)``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run one engage command; ``(seconds, peak RSS kB of that very child, output)``.
+
+    ``os.wait4`` gives the rusage of this child alone (``RUSAGE_CHILDREN`` would report the
+    largest of all children so far, e.g. the migration run of ``init-db``).
+    """
     start = time.perf_counter()
-    done = subprocess.run([str(BIN / "engage"), *args], env=env, capture_output=True, text=True,
-                          check=True)
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: fresh processes per size and
-    # the larger file last make the reading this child's own.
-    return elapsed, max(peak, before), done.stdout
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen([str(BIN / "engage"), *args], env=env, stdout=out,
+                                 stderr=subprocess.DEVNULL, text=True)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        if child.returncode:
+            raise SystemExit(f"engage {' '.join(args)} exited {child.returncode}")
+        out.seek(0)
+        return elapsed, usage.ru_maxrss, out.read()
 
 
 def measure(folder: Path, megabytes: float, message_bytes: int) -> dict:
