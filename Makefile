@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# pyproject extras installed for `make test`; CI adds the moderation assistant:
-# `make test EXTRAS=test,assist` (its tests skip without it unless ENGAGE_REQUIRE_ASSIST=1).
-EXTRAS ?= test
+# pyproject extras installed for `make test`: the test tools and the optional moderation
+# assistant, so the README's command and CI's are the same (`make test EXTRAS=test` leaves the
+# assistant out; its tests then skip, unless ENGAGE_REQUIRE_ASSIST=1 makes that a failure).
+EXTRAS ?= test,assist
 comma  := ,
 ifeq ($(EXTRAS),test)
 TEST_DEPS := $(VENV)/.test-deps
