@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 # The article key language of engage.services.sites.ARTICLE_KEY_RE (kept in step by a test).
-KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}$")
+KEY_RE = re.compile(r"^(?=.*[A-Za-z0-9])[A-Za-z0-9._~:@!$&'()*+,;=%-]{1,200}\Z")
 _SAFE = "._~:@!$&'()*+,;=-"
 
 

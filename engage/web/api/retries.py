@@ -14,7 +14,7 @@ from engage.web.errors import RequestError
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # 1–255 visible ASCII characters (a UUID is the usual choice).
-_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}\Z")
 
 
 def retry_guard(body: BaseModel, site: str, article: str) -> RetryGuard:
