@@ -39,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from engage.web.fastpath import PublicReadFastPath
 
     app.wsgi_app = PublicReadFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.extensions["engage_fastpath"] = app.wsgi_app
     from engage.web.observability import MetricsMiddleware
 
     app.wsgi_app = MetricsMiddleware(app.wsgi_app)  # type: ignore[method-assign]

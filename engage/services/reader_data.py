@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import Unauthorized
@@ -34,7 +34,12 @@ def _iso(value: datetime | None) -> str | None:
 
 def is_active(session: Session, reader_id: str) -> bool:
     """Whether the token's reader id is still issued (erased readers' ids are gone)."""
-    return session.get(Reader, reader_id) is not None
+    return session.execute(READER_EXISTS, {"id": reader_id}).first() is not None
+
+
+# Built once: every request carrying a reader token asks it (``engage.web.keys.reader_id``),
+# usually on the read fast path's pinned connection.
+READER_EXISTS = select(Reader.__table__.c.id).where(Reader.__table__.c.id == bindparam("id"))
 
 
 def export_reader_data(session: Session, reader_id: str) -> dict:

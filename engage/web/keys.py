@@ -30,7 +30,11 @@ def reader_id() -> str:
     if "reader_id" not in g:
         found = verify_reader_token(current_app.extensions["engage_keys"]["reader"],
                                     request.headers.get(READER_HEADER))
-        if not reader_data.is_active(db.session, found):
+        fast = current_app.extensions.get("engage_fastpath")
+        active = fast.reader_active(found) if fast is not None else None
+        if active is None:
+            active = reader_data.is_active(db.session, found)
+        if not active:
             raise Unauthorized("reader_token_invalid")
         g.reader_id = found
     return g.reader_id
