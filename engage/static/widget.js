@@ -102,10 +102,20 @@
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return String(Date.now()) + "-" + String(Math.random()).slice(2);
   }
+  /* The text as the server counts it (engage/domain/text/normalize.py): newlines unified, TAB
+     as a space, controls, bidi controls and zero-width characters removed, NFC, lines
+     right-trimmed, outer blank lines dropped, blank runs collapsed; then code points. */
+  var INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u200c\u2060\ufeff\u180e\u00ad]/g;
+  function serverLength(text) {
+    var t = text.replace(/\r\n|[\r\u000b\u000c\u0085\u2028\u2029]/g, "\n").replace(/\t/g, " ")
+      .replace(INVISIBLE, "").normalize("NFC");
+    t = t.split("\n").map(function (line) { return line.replace(/\s+$/, ""); }).join("\n")
+      .replace(/^\n+|\n+$/g, "").replace(/\n{3,}/g, "\n\n");
+    return Array.from(t).length;
+  }
   function counter() {
     var textarea = document.getElementById("engage-text");
-    /* Same unit as the server: code points of the NFC text. */
-    var used = Array.from(textarea.value.normalize("NFC")).length;
+    var used = serverLength(textarea.value);
     var left = cfg.maxChars - used;
     $("counter").textContent = left >= 0 ? fill(M.charsLeft, "n", left) : fill(M.charsOver, "n", -left);
     $("counter").classList.toggle("engage-over", left < 0);
