@@ -44,6 +44,11 @@ def create_moderator(session: Session, username: str, password: str, display_nam
     return moderator
 
 
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a new password."""
+    return _hasher.hash(password)
+
+
 def authenticate(session: Session, username: str, password: str) -> Moderator | None:
     """Return the active moderator whose password matches, else ``None`` (same cost either way)."""
     moderator = session.execute(

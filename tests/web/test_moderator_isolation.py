@@ -70,6 +70,18 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "moderation.revoke_api_key": [
             ("POST", f"/moderation/sites/{s}/api-keys/{b['key']}/revoke", {}),
             ("POST", f"/moderation/sites/{b['own_site']}/api-keys/{b['key']}/revoke", {})],
+        "moderation.site_members_page": [("GET", f"/moderation/sites/{s}/moderators", {})],
+        "moderation.add_member": [("POST", f"/moderation/sites/{s}/moderators", {
+            "username": "mod", "role": "admin"})],
+        "moderation.create_member": [("POST", f"/moderation/sites/{s}/moderators/new", {
+            "username": "intruder", "display_name": "Kẻ lạ", "password": "intruder-password",
+            "role": "admin"})],
+        "moderation.change_member_role": [
+            ("POST", f"/moderation/sites/{site}/moderators/{b['mod_id']}/role",
+             {"role": "moderator"}) for site in (s, b["own_site"])],
+        "moderation.remove_member": [
+            ("POST", f"/moderation/sites/{site}/moderators/{b['mod_id']}/remove", {})
+            for site in (s, b["own_site"])],
         "api.moderation_queue": [("GET", f"/api/v1/moderation/queue?{q}", {}) for q in (
             f"site={s}", f"article={a}", f"reader={r}")],
         "api.moderation_decide": [("JSON", "/api/v1/moderation/decisions", {
@@ -99,13 +111,15 @@ def snapshot(app, site_id: int) -> dict:
                 Membership.site_id == site_id)).all(),
             "keys": s.execute(select(SiteApiKey.__table__).where(
                 SiteApiKey.site_id == site_id)).all(),
+            "moderators": s.execute(select(Moderator.username, Moderator.session_version)
+                                    .order_by(Moderator.id)).all(),
         }
 
 
 @pytest.fixture
 def site_b(app, client, moderator):
     """Site B with a pending and a just-approved comment (an undoable audit row), a vote, a
-    word-list entry and an admin of its own; returns B's ids (and A's site id, ``own_site``:
+    word-list entry and an admin of its own (``mod_id``); returns B's ids (and A's site id, ``own_site``:
     B's entry must not be reachable through A's settings either).  A's moderator is made an
     admin of A, so refusals come from scoping, not from the role."""
     with app.app_context():
@@ -137,7 +151,7 @@ def site_b(app, client, moderator):
         action = db.session.execute(select(ModerationAction.id)).scalar_one()
         return {"comment": cid, "article": comment.article_id, "reader": comment.reader_id,
                 "site": comment.site_id, "action": action, "mod": "rivalmod", "word": word_id,
-                "own_site": own_site, "key": key_id}
+                "own_site": own_site, "key": key_id, "mod_id": rival.id}
 
 
 def _call(client, method, url, data, token):
@@ -150,8 +164,9 @@ def _call(client, method, url, data, token):
 
 def test_every_moderator_route_has_an_isolation_case(app):
     routes = {r.endpoint for r in app.url_map.iter_rules() if is_moderator_route(r)}
-    covered = set(cases({k: 1 for k in ("comment", "article", "reader", "action", "site",
-                                        "mod", "word", "own_site", "key")})) | NO_IDS | NO_IDS_READS
+    keys = ("comment", "article", "reader", "action", "site", "mod", "word", "own_site", "key",
+            "mod_id")
+    covered = set(cases({k: 1 for k in keys})) | NO_IDS | NO_IDS_READS
     assert routes - covered == set(), "add isolation cases for these routes"
     assert covered - routes == set(), "cases for routes that no longer exist"
 

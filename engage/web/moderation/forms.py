@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField)
+    BooleanField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField,
+    SelectMultipleField, StringField)
 from wtforms.validators import (
     AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp)
 
@@ -110,3 +111,37 @@ class PasswordForm(FlaskForm):
                                      validators=[DataRequired(), Length(max=256)])
     new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"),
                                  validators=[DataRequired(), Length(min=10, max=256)])
+
+
+ROLE_CHOICES = [SelectChoice("moderator", _l("Kiểm duyệt viên")),
+                SelectChoice("admin", _l("Quản trị viên"))]
+
+
+_REQUIRED = _l("Vui lòng điền mục này.")
+
+
+class AddMemberForm(FlaskForm):
+    """Give an existing moderator (by username) access to the site."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(_REQUIRED), Length(max=64, message=_l("Tối đa %(max)d ký tự."))])
+    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="moderator")
+
+
+class CreateMemberForm(FlaskForm):
+    """Create a new moderator account on the site (lengths are checked again by the service)."""
+
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(_REQUIRED), Length(max=64, message=_l("Tối đa %(max)d ký tự."))])
+    display_name = StringField(_l("Tên hiển thị"), validators=[
+        DataRequired(_REQUIRED), Length(max=100, message=_l("Tối đa %(max)d ký tự."))])
+    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"), validators=[
+        DataRequired(_REQUIRED),
+        Length(min=10, max=256, message=_l("Mật khẩu phải có từ %(min)d đến %(max)d ký tự."))])
+    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="moderator")
+
+
+class RoleForm(FlaskForm):
+    """A member's new role."""
+
+    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
