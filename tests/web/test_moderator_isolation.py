@@ -24,8 +24,9 @@ from helpers import csrf_token, login, new_token, post_comment, rate
 NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password"}
 # Of those, the ones whose GET shows a form and changes nothing.
 FORM_PAGES = {"moderation.login", "moderation.change_password"}
-# Routes that take no ids but show data: checked to show nothing of site B.
-NO_IDS_READS = {"moderation.dashboard_page"}
+# Routes that take no ids but show data: checked to show nothing of site B (the assistant's
+# agreement takes a site slug, and another site's slug finds nothing rather than 404).
+NO_IDS_READS = {"moderation.dashboard_page", "api.assist_agreement"}
 
 
 def is_moderator_route(rule) -> bool:
@@ -237,3 +238,17 @@ def test_dashboard_shows_nothing_of_site_b(app, client, moderator, site_b):
     assert rival.name not in page and shown not in page and "Chưa có dữ liệu." in page
     login(client, "rivalmod", "rival-password")  # control: B's own moderator sees it
     assert shown in client.get("/moderation/dashboard").get_data(as_text=True)
+
+
+def test_assist_agreement_counts_nothing_of_site_b(app, client, moderator, site_b):
+    with app.app_context():  # B's approved comment becomes a scored, decided one
+        db.session.execute(update(Comment).where(Comment.site_id == site_b["site"])
+                           .values(assist_risk=0.9))
+        db.session.commit()
+    login(client, *moderator)
+    for query in ("", "?site=rival"):
+        response = client.get(f"/api/v1/moderation/assist/agreement{query}")
+        assert response.status_code == 200 and response.get_json()["decided"] == 0, query
+    login(client, "rivalmod", "rival-password")  # control: B's own moderator counts it
+    assert client.get("/api/v1/moderation/assist/agreement?site=rival").get_json()[
+        "decided"] == 1
