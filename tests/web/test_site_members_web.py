@@ -4,7 +4,7 @@ from sqlalchemy import select, update
 
 from engage.extensions import db
 from engage.models import Membership, Moderator, Role, Site
-from engage.services import accounts
+from engage.services import accounts, sites
 from helpers import csrf_token, login
 
 
@@ -136,3 +136,21 @@ def test_changes_need_csrf_and_post(app, client, moderator):
     for url in (f"{base}/new", f"{base}/{helper}/role", f"{base}/{helper}/remove"):
         assert client.get(url).status_code == 405
     assert set(_roles(app, site_id)) == {"mod", "helper"}
+
+
+def test_removed_moderator_keeps_other_sites_but_loses_this_one_at_once(app, client, moderator):
+    site_id, helper = _setup(app)
+    with app.app_context():
+        sites.create_site(db.session, "second", "Báo Thứ Hai", [], auto_create_articles=True)
+        second = db.session.execute(select(Site.id).where(Site.slug == "second")).scalar_one()
+        db.session.add(Membership(moderator_id=helper, site_id=second, role=Role.MODERATOR))
+        db.session.commit()
+    other = app.test_client()
+    login(other, "helper", "helper-password")
+    assert other.get(f"/moderation/?site={site_id}").status_code == 200
+    login(client, *moderator)
+    token = csrf_token(client.get("/moderation/").get_data(as_text=True))
+    client.post(f"/moderation/sites/{site_id}/moderators/{helper}/remove",
+                data={"csrf_token": token})
+    assert other.get(f"/moderation/?site={site_id}").status_code == 404  # same session
+    assert other.get(f"/moderation/?site={second}").status_code == 200
