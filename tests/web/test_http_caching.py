@@ -43,7 +43,8 @@ def _etags(client) -> dict:
 def _moderate(client, comment_id: int, action: str, expected: str) -> None:
     page = client.get("/moderation/").get_data(as_text=True)
     response = client.post(f"/moderation/comments/{comment_id}", data={
-        "csrf_token": csrf_token(page), "action": action, "expected": expected})
+        "csrf_token": csrf_token(page), "action": action, "expected": expected,
+        "reason_code": "off_topic" if action == "reject" else ""})
     assert response.status_code == 302
 
 
