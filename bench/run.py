@@ -7,7 +7,13 @@ path (GET paths against the floor's GET /json, writes against its POST /echo), f
 PostgreSQL.
 
 Usage:  .venv/bin/python bench/run.py [--backends sqlite,postgresql] [--duration 10]
-        [--connections 16] [--workers 2] [--small]
+        [--connections 16] [--workers 2] [--small] [--shipped [--redis-url URL]]
+
+Two gunicorn settings, always the same for the floor and Engage:
+- default: ``sync`` workers, ``--workers`` of them (2), no keep-alive (the issue's first table);
+- ``--shipped``: the settings ``config/gunicorn.conf.py`` ships for production — ``gthread``,
+  2 × CPUs + 1 workers, 4 threads each, keep-alive — and, on PostgreSQL, the production
+  topology's Redis limiter storage (``--redis-url``), since several workers need shared limits.
 Needs wrk (Debian package) and, for PostgreSQL, a server at --pg-url (trust auth).
 All traffic goes to 127.0.0.1; every server started here is stopped at the end.
 """
@@ -53,8 +59,19 @@ def wait_http(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds}s")
 
 
-def gunicorn(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    cmd = [str(BIN / "gunicorn"), "-k", "sync", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+def server_settings(args) -> list[str]:
+    """The gunicorn worker options used for both the floor and Engage in this run."""
+    if getattr(args, "shipped", False):  # config/gunicorn.conf.py's defaults, access log off
+        return ["-k", "gthread", "-w", str(2 * (os.cpu_count() or 1) + 1), "--threads", "4",
+                "--keep-alive", "5"]
+    return ["-k", "sync", "-w", str(args.workers)]
+
+
+def gunicorn(app: str, port: int, workers, env: dict, log: Path) -> subprocess.Popen:
+    """Start gunicorn on 127.0.0.1:``port``; ``workers`` is a count (sync) or the parsed args."""
+    options = (["-k", "sync", "-w", str(workers)] if isinstance(workers, int)
+               else server_settings(workers))
+    cmd = [str(BIN / "gunicorn"), *options, "-b", f"127.0.0.1:{port}",
            "--chdir", str(HERE), "--log-level", "warning", app]
     return subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
@@ -109,6 +126,12 @@ def engage_env(db_url: str, tmp: Path) -> dict:
     return env
 
 
+def _flush_redis(url: str) -> None:
+    """Empty the bench's Redis database (its limit counters from an earlier run)."""
+    import redis
+    redis.Redis.from_url(url).flushdb()
+
+
 def fresh_pg(url: str, name: str) -> str:
     import psycopg
     with psycopg.connect(url, autocommit=True) as conn:
@@ -121,13 +144,16 @@ def measure_engage(backend: str, args, tmp: Path, rows: list, floor: dict) -> No
     db_url = (f"sqlite:///{tmp / 'bench.sqlite3'}" if backend == "sqlite"
               else fresh_pg(args.pg_url, "engage_bench"))
     env = engage_env(db_url, tmp)
+    if args.shipped and backend == "postgresql":
+        env["ENGAGE_RATELIMIT_STORAGE_URI"] = args.redis_url
+        _flush_redis(args.redis_url)
     subprocess.run([str(BIN / "engage"), "init-db"], env=env, check=True, capture_output=True)
     tokens = tmp / f"tokens-{backend}.txt"
     sizes = ["--articles", "200", "--comments", "5000", "--votes", "20000"] if args.small else []
     subprocess.run([str(BIN / "python"), str(HERE / "seed.py"), "--tokens", str(tokens), *sizes],
                    env=env, check=True)
     port = free_port()
-    server = gunicorn("engage:create_app()", port, args.workers, env, tmp / f"engage-{backend}.log")
+    server = gunicorn("engage:create_app()", port, args, env, tmp / f"engage-{backend}.log")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/healthz")
@@ -164,6 +190,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--small", action="store_true", help="a small seed, for a quick check")
+    parser.add_argument("--shipped", action="store_true",
+                        help="config/gunicorn.conf.py's worker settings for both servers")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9",
+                        help="limiter storage for Engage on PostgreSQL with --shipped (flushed)")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -171,7 +201,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="engage-bench-"))
     port = free_port()
     floor_env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    floor_proc = gunicorn("floor_app:app", port, args.workers, floor_env, tmp / "floor.log")
+    floor_proc = gunicorn("floor_app:app", port, args, floor_env, tmp / "floor.log")
     rows: list = []
     try:
         wait_http(f"http://127.0.0.1:{port}/json")
@@ -191,7 +221,9 @@ def main() -> None:
 
 
 def print_table(rows: list, args) -> None:
-    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, gunicorn sync -w{args.workers}, "
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, gunicorn "
+          f"{' '.join(server_settings(args))}"
+          f"{' (Redis limiter storage on PostgreSQL)' if args.shipped else ''}, "
           f"{os.cpu_count()} CPUs, all in one run\n")
     print("| path | db | req/s | p50 ms | p99 ms | floor req/s just before | ÷ floor | target | ok |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")
