@@ -14,6 +14,7 @@ from engage.domain.comments import CommentLimits, prepare_comment
 SAMPLES = {
     "vietnamese prose": "Mùa nước nổi năm nay về sớm, người dân Đồng Tháp tất bật mưu sinh. ",
     "links every sentence": "Xem https://vi.wikipedia.org/wiki/Đồng_Tháp (nguồn) và http://a.vn/x?y=1. ",
+    "distinct links": None,  # every URL different (each is gated on its own): the worst case
     "pasted html": "<script>alert(1)</script><b onmouseover=alert(2)>đậm</b> &amp; ",
     "one long line": "ă" * 50,
     "many paragraphs": "Dòng một.\n\nDòng hai\nDòng ba\n\n",
@@ -28,7 +29,11 @@ def main() -> None:
     limits = CommentLimits(max_chars=args.chars)
     print(f"| text ({args.chars} chars) | median ms | p99 ms | max ms |\n|---|---:|---:|---:|")
     for name, unit in SAMPLES.items():
-        text = (unit * (args.chars // len(unit) + 1))[:args.chars]
+        if unit is None:
+            text = "".join(f"Xem https://baodongthap.vn/tin-{n}.html nhé. " for n in range(400))
+            text = text[:args.chars]
+        else:
+            text = (unit * (args.chars // len(unit) + 1))[:args.chars]
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()

@@ -1,10 +1,12 @@
 """Tests for engage.domain.text.sanitize: comment HTML is safe and shows exactly what was typed."""
 
+import html
 import json
 import re
 import unicodedata
 from html.parser import HTMLParser
 
+import bleach
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from engage.domain.text.normalize import normalize_comment_text
 from engage.domain.text.sanitize import (
     LINK_REL,
     SANITIZER_VERSION,
+    URL_RE,
     CommentRenderer,
     render_comment_html,
 )
@@ -283,6 +286,25 @@ def test_renderer_instances_agree():
     assert CommentRenderer().render(text) == render_comment_html(text)
 
 
+def test_a_repeated_url_and_distinct_urls_are_all_linked():
+    text = "https://a.vn/1 https://a.vn/2 https://a.vn/1 (https://a.vn/3)."
+    parsed = assert_allowlisted(render_comment_html(text))
+    assert [attrs["href"] for attrs, _ in parsed.links] == ["https://a.vn/1", "https://a.vn/2", "https://a.vn/1",
+                                         "https://a.vn/3"]
+
+
+def test_links_only_gate_falls_back_to_gating_everything(monkeypatch):
+    renderer = CommentRenderer()
+    text = html.escape("Xem https://a.vn/x và <b>đậm</b>", quote=True)
+    cleaner = renderer._cleaner()
+    monkeypatch.setattr(cleaner, "clean", lambda value: value.replace('"></a>', '" x></a>')
+                        if "Xem" not in value else bleach.clean(value, tags={"a"},
+                                                                 attributes={"a": ["href"]}))
+    assert renderer.gate_links(text) == bleach.clean(
+        URL_RE.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', text),
+        tags={"a"}, attributes={"a": ["href"]})
+
+
 # --- properties -----------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
@@ -306,6 +328,14 @@ def test_output_is_allowlisted_and_shows_exactly_the_normalised_text(raw):
 
 @settings(deadline=None)
 @given(TEXT)
+def test_gating_only_the_links_equals_gating_the_whole_text(raw):
+    escaped = html.escape(normalize_comment_text(raw), quote=True)
+    renderer = CommentRenderer()
+    assert renderer.gate_links(escaped) == renderer.gate_whole(escaped)
+
+
+@settings(deadline=None)
+@given(TEXT)
 def test_rendering_is_deterministic(raw):
     text = normalize_comment_text(raw)
     assert render_comment_html(text) == render_comment_html(text) == CommentRenderer().render(text)
@@ -322,10 +352,15 @@ def test_nfc_and_nfd_input_render_identically(raw):
 # --- corpora --------------------------------------------------------------------------------
 
 
+_CORPUS_RENDERER = CommentRenderer()
+
+
 def _render_checked(raw: str) -> None:
     text = normalize_comment_text(raw)
     parsed = assert_allowlisted(render_comment_html(text))
     assert parsed.visible_text == text, raw
+    escaped = html.escape(text, quote=True)
+    assert _CORPUS_RENDERER.gate_links(escaped) == _CORPUS_RENDERER.gate_whole(escaped), raw
 
 
 def test_xss_payload_corpus_stays_inside_the_allowlist(corpora_dir):
