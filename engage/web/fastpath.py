@@ -188,13 +188,21 @@ class PublicReadFastPath:
 
     @property
     def engine(self):
-        """The app's engine (created lazily by Flask-SQLAlchemy inside an app context)."""
+        """The app's engine (created lazily by Flask-SQLAlchemy inside an app context).
+
+        The compiled statements are set before ``_engine`` is published, under a lock: a
+        thread that sees the engine also sees them (two threads racing on a cold worker once
+        met ``_reader_compiled`` missing).
+        """
         if self._engine is None:
-            with self.app.app_context():
-                self._engine = db.engine
-            self._compiled = VERSION_QUERY.compile(dialect=self._engine.dialect)
-            self._reader_compiled = READER_EXISTS.compile(dialect=self._engine.dialect)
-            self.driver_errors = self._engine.dialect.loaded_dbapi.Error
+            with self._pinned_lock:
+                if self._engine is None:
+                    with self.app.app_context():
+                        engine = db.engine
+                    self._compiled = VERSION_QUERY.compile(dialect=engine.dialect)
+                    self._reader_compiled = READER_EXISTS.compile(dialect=engine.dialect)
+                    self.driver_errors = engine.dialect.loaded_dbapi.Error
+                    self._engine = engine
         return self._engine
 
 

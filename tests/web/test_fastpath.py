@@ -67,3 +67,36 @@ def test_an_unknown_sort_is_422_even_with_a_matching_etag(client, open_site):
                               headers=headers)
         assert response.status_code == 422
         assert response.get_json()["error"]["code"] == "sort_invalid"
+
+
+def test_threads_on_a_cold_worker_wait_for_the_compiled_statements(app, monkeypatch):
+    """The first request compiles the fast path's statements; a second thread arriving
+    meanwhile must not see the engine without them (it raised AttributeError, a 500)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engage.web import fastpath
+
+    real = fastpath.READER_EXISTS
+
+    class SlowToCompile:
+        def compile(self, **kw):
+            time.sleep(0.2)  # widen the window between publishing the engine and compiling
+            return real.compile(**kw)
+
+    monkeypatch.setattr(fastpath, "READER_EXISTS", SlowToCompile())
+    cold = fastpath.PublicReadFastPath(app, app.wsgi_app)
+    start = threading.Barrier(4)
+
+    def ask(_):
+        start.wait()
+        return cold.reader_active("nobody")
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(ask, range(4)))
+    finally:
+        cold.close()
+    # False: asked on a pinned connection; None: no connection left to pin, ask the session.
+    assert set(answers) <= {False, None} and False in answers
