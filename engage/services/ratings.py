@@ -18,9 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
-from engage.domain.errors import Forbidden, NotFound, TooMany
+from engage.domain.errors import Forbidden, NotFound, TooMany, Unauthorized
 from engage.domain.ratings import RatingSummary, validate_stars
 from engage.models import Article, Rating, Site
+from engage.services.reader_data import READER_EXISTS
 from engage.services.sites import article_for_write, ensure_open, get_site, validate_article_key
 from engage.services.tx import write_transaction
 
@@ -76,15 +77,22 @@ _UPSERT = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
 # asynchronous commit for the transaction when asked (``set_config(…, true)`` is ``SET LOCAL``,
 # PostgreSQL manual §30.4).  A single data-modifying ``WITH`` statement was tried first and drifted
 # under 20 concurrent votes of one reader: its one snapshot predates the lock.
-_PG_VOTE = text("SELECT outcome, r1, r2, r3, r4, r5 FROM engage_vote("
-                ":slug, :key, :reader_id, :stars, :network_hash, :now, :since, :cap, :sync)"
-                ).bindparams(bindparam("now", type_=Rating.created_at.type),
+#
+# With ``check_reader`` the call is joined LATERAL to the reader's row and takes the reader id
+# from it: an erased reader (token revoked, row gone) gives no row and the function is never
+# called — the revocation check rides on the vote's round trip instead of costing its own.
+_PG_VOTE_SQL = ("SELECT v.outcome, v.r1, v.r2, v.r3, v.r4, v.r5 FROM {source} CROSS JOIN LATERAL "
+                "engage_vote(:slug, :key, {reader}, :stars, :network_hash, :now, :since, :cap, "
+                ":sync) AS v")
+_PG_VOTE = {checked: text(_PG_VOTE_SQL.format(
+    source="(SELECT reader.id FROM reader WHERE reader.id = :reader_id) AS known" if checked
+    else "(SELECT 1) AS known", reader="known.id" if checked else ":reader_id")).bindparams(bindparam("now", type_=Rating.created_at.type),
                              bindparam("since", type_=Rating.created_at.type),
                              bindparam("stars", type_=Integer()), bindparam("cap", type_=Integer()),
                              bindparam("slug", type_=String()), bindparam("key", type_=String()),
                              bindparam("reader_id", type_=String()),
                              bindparam("network_hash", type_=String()),
-                             bindparam("sync", type_=String()))
+                             bindparam("sync", type_=String())) for checked in (False, True)}
 
 
 def summary_of(article: Article | None) -> RatingSummary:
@@ -135,7 +143,8 @@ def _locked_article(session: Session, site_slug: str, article_key: str, now: dat
 
 def rate_article(session: Session, site_slug: str, article_key: str, reader_id: str,
                  stars: object, network_hash: str, now: datetime,
-                 network_daily_cap: int = 0, *, durable: bool = True) -> VoteResult:
+                 network_daily_cap: int = 0, *, durable: bool = True,
+                 check_reader: bool = False) -> VoteResult:
     """Record a reader's vote, or move it if they voted before.
 
     A *new* vote is refused once ``network_daily_cap`` distinct readers from the same hashed
@@ -145,19 +154,25 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
     limited when very many of them rate the same article on the same day.
 
     :param durable: see :func:`engage.services.tx.write_transaction` (``RATING_ASYNC_COMMIT``).
+    :param check_reader: refuse the vote unless ``reader_id`` names an issued reader (a token's
+        signature proves it was issued, not that the reader has not erased their data since);
+        checked inside the vote's own statement or transaction.  The web layer passes ``True``.
     :raises InvalidInput: ``stars_out_of_range``, ``article_key_invalid``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises Forbidden: ``ratings_closed``.
     :raises TooMany: ``network_vote_cap``.
+    :raises Unauthorized: ``reader_token_invalid`` (with ``check_reader``: the reader was erased).
     """
     stars = validate_stars(stars)
     current = session() if isinstance(session, scoped_session) else session
     if current.get_bind().dialect.name == "postgresql":
         result = _pg_vote(current, site_slug, article_key, reader_id, stars, network_hash, now,
-                          network_daily_cap, durable)
+                          network_daily_cap, durable, check_reader)
         if result is not None:
             return result
     with write_transaction(session, durable=durable):
+        if check_reader and session.execute(READER_EXISTS, {"id": reader_id}).first() is None:
+            raise Unauthorized("reader_token_invalid")
         article_id, ratings_open = _locked_article(session, site_slug, article_key, now, True)
         ensure_open(ratings_open, "ratings_closed")
         conn = session.connection()
@@ -180,21 +195,26 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
 
 
 def _pg_vote(session: Session, site_slug: str, article_key: str, reader_id: str, stars: int,
-             network_hash: str, now: datetime, cap: int, durable: bool) -> VoteResult | None:
+             network_hash: str, now: datetime, cap: int, durable: bool,
+             check_reader: bool) -> VoteResult | None:
     """A vote as one call of ``engage_vote`` (:data:`_PG_VOTE`); ``None`` (nothing written) when
     the article does not exist yet: the caller's general path creates it or answers 404.
 
     :raises Forbidden: ``ratings_closed``.
     :raises TooMany: ``network_vote_cap``.
+    :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and no such reader).
     """
     validate_article_key(article_key)
     if session.in_transaction():
         session.commit()
     with session.get_bind().connect() as conn:
-        row = conn.execution_options(isolation_level="AUTOCOMMIT").execute(_PG_VOTE, {
-            "slug": site_slug, "key": article_key, "reader_id": reader_id, "stars": stars,
-            "network_hash": network_hash, "now": now, "since": now - timedelta(days=1),
-            "cap": cap, "sync": "on" if durable else "off"}).one()
+        row = conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            _PG_VOTE[check_reader], {
+                "slug": site_slug, "key": article_key, "reader_id": reader_id, "stars": stars,
+                "network_hash": network_hash, "now": now, "since": now - timedelta(days=1),
+                "cap": cap, "sync": "on" if durable else "off"}).first()
+    if row is None:
+        raise Unauthorized("reader_token_invalid")
     outcome = row[0]
     if outcome == "missing":
         return None

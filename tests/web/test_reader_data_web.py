@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Enum, String, Text, func, select
 
 from engage.extensions import db
-from engage.models import Ban, BanScope, Comment, CommentStatus, ModerationAction
+from engage.models import Article, Ban, BanScope, Comment, CommentStatus, ModerationAction
 from engage.services import counters, reader_data
 from helpers import new_token, post_comment, rate
 
@@ -115,3 +115,22 @@ def test_erasure_of_a_reader_with_nothing_stored(app, client, open_site):
                                               "reports": 0}}
     with app.app_context():
         assert reader_data.rows_naming(db.session, _rid(token)) == 0
+
+
+def test_an_erased_readers_vote_is_refused_and_writes_nothing(app, client, open_site):
+    """The vote checks the reader itself (PostgreSQL: in the vote's statement): on an article
+    that exists and on one the vote would create, an erased token gets 401 and no row."""
+    voter, token = new_token(client), new_token(client)
+    assert rate(client, voter, 4, site="open", article="exists").status_code == 200
+    client.delete("/api/v1/reader", headers={"X-Engage-Reader": token})
+    for article in ("exists", "would-be-created"):
+        refused = rate(client, token, 5, site="open", article=article)
+        assert refused.status_code == 401, article
+        assert refused.get_json()["error"]["code"] == "reader_token_invalid"
+    with app.app_context():
+        assert reader_data.rows_naming(db.session, _rid(token)) == 0
+        assert db.session.execute(select(func.count()).select_from(Article).where(
+            Article.key == "would-be-created")).scalar_one() == 0
+        assert counters.verify_counters(db.session) == []
+    summary = client.get("/api/v1/sites/open/articles/exists").get_json()["rating"]
+    assert summary["count"] == 1 and summary["distribution"]["4"] == 1

@@ -25,7 +25,8 @@ from engage.web.api.schemas import (
 from engage.web.converters import ID_MAX
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.observability import COMMENTS
-from engage.web.keys import network_hash, network_key, reader_id, reader_or_network_key
+from engage.web.keys import (
+    network_hash, network_key, reader_claim, reader_id, reader_or_network_key)
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # no cookies here: the reader token travels in a header (DESIGN.md §3)
@@ -165,13 +166,13 @@ def list_comments(site: str, article: str):
 @limiter.limit(_limit("LIMIT_RATING_WRITES"), key_func=reader_or_network_key,
                deduct_when=accepted)
 def put_rating(site: str, article: str):
-    """Vote or change one's vote."""
-    reader = reader_id()
+    """Vote or change one's vote (the vote itself checks the token's reader was not erased)."""
+    reader = reader_claim()
     body = parse_body(RatingBody)
     cfg = current_app.config
     result = ratings.rate_article(db.session, site, article, reader, body.stars,
                                   network_hash(), utcnow(), cfg["RATING_NETWORK_DAILY_CAP"],
-                                  durable=not cfg["RATING_ASYNC_COMMIT"])
+                                  durable=not cfg["RATING_ASYNC_COMMIT"], check_reader=True)
     return jsonify({"rating": result.summary.as_json(), "mine": result.mine})
 
 
