@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import partial
 
 import click
@@ -16,11 +17,51 @@ from engage.services.mail_messages import MailSettings, compose
 from engage.services.smtp import SmtpSettings, smtp_sender
 
 
-def _policy(cfg) -> mail_outbox.SendPolicy:
-    return mail_outbox.SendPolicy(
-        max_attempts=cfg["MAIL_MAX_ATTEMPTS"], backoff_base_s=cfg["MAIL_BACKOFF_BASE_S"],
-        backoff_max_s=cfg["MAIL_BACKOFF_MAX_S"], lease_s=cfg["MAIL_LEASE_S"],
-        batch=cfg["MAIL_BATCH"])
+@dataclass(frozen=True)
+class MailWorker:
+    """What one ``send-mail`` pass needs, built from config: the retry policy, the composer,
+    the SMTP sender and the alert settings."""
+
+    policy: mail_outbox.SendPolicy
+    compose: mail_outbox.Compose
+    send: mail_outbox.Send
+    alerts: mod_alerts.AlertSettings
+
+    def run_once(self, clock=utcnow, *, alerts: bool = True) -> int:
+        """Evaluate alerts (unless told not to), then send until no full batch is left.
+
+        :returns: how many outbox rows were attempted.
+        """
+        if alerts:
+            mod_alerts.run_alerts(db.session, clock(), self.alerts)
+        total = sent = mail_outbox.send_due(db.session, self.policy, self.compose, self.send, clock)
+        while sent == self.policy.batch:  # a backlog: keep going without sleeping
+            sent = mail_outbox.send_due(db.session, self.policy, self.compose, self.send, clock)
+            total += sent
+        return total
+
+
+def mail_worker() -> MailWorker:
+    """The :class:`MailWorker` of the current app's config (``MAIL_*``, ``ALERT_*``)."""
+    cfg = current_app.config
+    key = current_app.extensions["engage_keys"]["mail"]
+    settings = MailSettings(cfg["PUBLIC_BASE_URL"].rstrip("/"), cfg["MAIL_FROM"], key)
+    return MailWorker(
+        policy=mail_outbox.SendPolicy(
+            max_attempts=cfg["MAIL_MAX_ATTEMPTS"], backoff_base_s=cfg["MAIL_BACKOFF_BASE_S"],
+            backoff_max_s=cfg["MAIL_BACKOFF_MAX_S"], lease_s=cfg["MAIL_LEASE_S"],
+            batch=cfg["MAIL_BATCH"]),
+        compose=partial(_compose, settings=settings),
+        send=smtp_sender(SmtpSettings(
+            cfg["MAIL_SMTP_HOST"], int(cfg["MAIL_SMTP_PORT"]), str(cfg["MAIL_SMTP_USER"]),
+            str(cfg["MAIL_SMTP_PASSWORD"]), cfg["MAIL_SMTP_SECURITY"],
+            float(cfg["MAIL_TIMEOUT_S"]))),
+        alerts=mod_alerts.AlertSettings(cfg["ALERT_MIN_INTERVAL_S"], cfg["ALERT_SUMMARY_HOUR"],
+                                        key))
+
+
+def _compose(session, row, *, settings: MailSettings):
+    return compose(session, row, settings)
 
 
 @click.command("send-mail")
@@ -29,35 +70,17 @@ def _policy(cfg) -> mail_outbox.SendPolicy:
 @click.option("--no-alerts", is_flag=True, help="Only send; do not evaluate moderator alerts.")
 def send_mail(loop: bool, no_alerts: bool) -> None:
     """Evaluate moderator alerts, then send due mail (retrying failures with backoff)."""
-    cfg = current_app.config
-    if not cfg["MAIL_SMTP_HOST"]:
+    if not current_app.config["MAIL_SMTP_HOST"]:
         raise click.ClickException("MAIL_SMTP_HOST is not set (ENGAGE_MAIL_SMTP_HOST)")
-    key = current_app.extensions["engage_keys"]["mail"]
-    alerts = mod_alerts.AlertSettings(cfg["ALERT_MIN_INTERVAL_S"], cfg["ALERT_SUMMARY_HOUR"], key)
-    settings = MailSettings(cfg["PUBLIC_BASE_URL"].rstrip("/"), cfg["MAIL_FROM"], key)
-    send = smtp_sender(SmtpSettings(
-        cfg["MAIL_SMTP_HOST"], int(cfg["MAIL_SMTP_PORT"]), str(cfg["MAIL_SMTP_USER"]),
-        str(cfg["MAIL_SMTP_PASSWORD"]), cfg["MAIL_SMTP_SECURITY"], float(cfg["MAIL_TIMEOUT_S"])))
-    policy = _policy(cfg)
-    compose_row = partial(_compose, settings=settings)
+    worker = mail_worker()
     total = 0
     while True:
-        if not no_alerts:
-            mod_alerts.run_alerts(db.session, utcnow(), alerts)
-        sent = mail_outbox.send_due(db.session, policy, compose_row, send, utcnow)
-        total += sent
-        while sent == policy.batch:  # a backlog: keep going without sleeping
-            sent = mail_outbox.send_due(db.session, policy, compose_row, send, utcnow)
-            total += sent
+        total += worker.run_once(alerts=not no_alerts)
         if not loop:
             break
         db.session.remove()
-        time.sleep(cfg["MAIL_POLL_INTERVAL_S"])
+        time.sleep(current_app.config["MAIL_POLL_INTERVAL_S"])
     click.echo(f"mail attempted: {total}")
-
-
-def _compose(session, row, *, settings: MailSettings):
-    return compose(session, row, settings)
 
 
 @click.command("moderator-alerts")
