@@ -45,8 +45,8 @@ def enqueue(session: Session, *, site_id: int, kind: str, dedupe_key: str, to: M
     stmt = insert(MailOutbox).values(
         site_id=site_id, kind=kind, dedupe_key=dedupe_key, to_address=to.address,
         to_hash=to.hash, payload=payload, attempts=0, created_at=now, next_attempt_at=now,
-        last_error="").on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.execute(stmt).rowcount == 1
+        last_error="").on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(MailOutbox.id)
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 @dataclass(frozen=True)
