@@ -70,9 +70,14 @@ def compose(session: Session, row: MailOutbox, settings: MailSettings) -> EmailM
     context = builder(session, row, site, settings)
     if isinstance(context, str):
         return context
-    unsubscribe = f"{settings.base_url}/mail/unsubscribe/{sign_link(settings.key, UNSUBSCRIBE, row.to_hash)}"
+    locale = site.locale if site.locale in ("vi", "en") else "vi"
+    lang = "?lang=en" if locale == "en" else ""  # the link's page in the mail's language
+    unsubscribe = (f"{settings.base_url}/mail/unsubscribe/"
+                   f"{sign_link(settings.key, UNSUBSCRIBE, row.to_hash)}{lang}")
+    if "confirm_url" in context:
+        context["confirm_url"] += lang
     context.update(site=site, unsubscribe_url=unsubscribe, base_url=settings.base_url)
-    env = _environment(site.locale if site.locale in ("vi", "en") else "vi")
+    env = _environment(locale)
     subject = env.get_template(f"{row.kind}.subject.txt").render(context).strip()
     message = EmailMessage()
     message["Subject"] = " ".join(subject.split())

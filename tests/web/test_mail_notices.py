@@ -232,4 +232,6 @@ def test_english_site_mail_is_in_english(client, app, smtp):
     send_mail(app)
     [mail] = smtp.recorder.to(STORED)
     assert mail["Subject"].startswith("Confirm")
-    assert "unsubscribe" in mail.get_body(("plain",)).get_content().lower()
+    assert "Stop all mail from English News" in mail.get_body(("plain",)).get_content()
+    page = client.get(link(mail, "confirm")).get_data(as_text=True)  # the page in English too
+    assert "Confirm notices" in page
