@@ -58,3 +58,17 @@ def test_an_admin_sets_the_queue_thresholds(app, client, moderator):
     with app.app_context():
         site = db.session.execute(select(Site)).scalar_one()
         assert (site.alert_pending, site.alert_oldest_minutes) == (15, 0)
+
+
+def test_alert_commands(app, runner, moderator):
+    result = runner.invoke(args=["engage", "moderator-alerts", "mod", "--email", "Mod@X.vn",
+                                 "--site", "news", "--no-digest"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert _moderator(app).email == "Mod@x.vn"
+        assert db.session.execute(select(Membership.alert_digest)).scalar_one() is False
+    bad = runner.invoke(args=["engage", "moderator-alerts", "mod", "--email", "x@"])
+    assert bad.exit_code != 0 and "email_invalid" in bad.output
+    # No SMTP host configured: the worker refuses to run rather than queue silently forever.
+    result = runner.invoke(args=["engage", "send-mail"])
+    assert result.exit_code != 0 and "MAIL_SMTP_HOST" in result.output
