@@ -235,3 +235,22 @@ def test_english_site_mail_is_in_english(client, app, smtp):
     assert "Stop all mail from English News" in mail.get_body(("plain",)).get_content()
     page = client.get(link(mail, "confirm")).get_data(as_text=True)  # the page in English too
     assert "Confirm notices" in page
+
+
+def test_the_digest_mail_reaches_the_moderator_once(client, app, smtp, site, moderator):
+    with app.app_context():
+        db.session.execute(select(Site)).scalar_one().alert_pending = 3
+        db.session.execute(select(Moderator)).scalar_one().email = "mod@news.example"
+        db.session.commit()
+    for i in range(3):
+        post_comment(client, new_token(client), f"Bình luận chờ duyệt số {i}.", site=site)
+    with app.app_context():
+        worker = mail_worker()
+        worker.run_once()  # the digest (and the daily summary, if past 07:00 in Hà Nội)
+        for i in range(3, 6):  # more arrive: no second digest while the queue stays over
+            post_comment(client, new_token(client), f"Bình luận chờ duyệt số {i}.", site=site)
+            worker.run_once()
+    [digest] = [m for m in smtp.recorder.to("mod@news.example") if "đang chờ" in m["Subject"]]
+    assert "3 bình luận đang chờ duyệt" in digest["Subject"]
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Bình luận chờ duyệt số 0." in digest.get_body(("html",)).get_content()
