@@ -59,6 +59,7 @@ def init_secrets(app: Flask) -> None:
         "reader": derive_key(secret, "reader-token"),
         "ip": derive_key(secret, "ip-hash"),
         "webhook": derive_key(secret, "webhook"),
+        "mail": derive_key(secret, "mail"),
     }
 
 

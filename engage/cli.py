@@ -14,6 +14,7 @@ from engage.cli_assist import assist_cli
 from engage.cli_embed import (
     create_api_key, deliver_webhooks, show_webhook_secret, update_site)
 from engage.cli_interop import export_command, import_group, purge_command
+from engage.cli_mail import moderator_alerts, send_mail
 from engage.cli_moderation import eval_moderation
 from engage.domain.errors import EngageError
 from engage.extensions import db
@@ -26,6 +27,8 @@ engage_cli.add_command(assist_cli)
 for _command in (update_site, create_api_key, show_webhook_secret, deliver_webhooks):
     engage_cli.add_command(_command)
 engage_cli.add_command(purge_command)
+engage_cli.add_command(send_mail)
+engage_cli.add_command(moderator_alerts)
 engage_cli.add_command(export_command)
 engage_cli.add_command(import_group)
 

@@ -27,14 +27,16 @@ PARSERS = {"disqus": parse_disqus, "wordpress": parse_wordpress, "engage": parse
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Forget old IP network hashes and long-pending comments (retention settings; cron-safe)."""
+    """Forget old IP network hashes, long-pending comments and old mail addresses (cron-safe)."""
     cfg = current_app.config
     result = retention.purge(db.session, utcnow(), cfg["RETENTION_IP_HASH_DAYS"],
-                             cfg["RETENTION_PENDING_DAYS"])
+                             cfg["RETENTION_PENDING_DAYS"], cfg["RETENTION_MAIL_DAYS"])
     click.echo(f"network hashes blanked: {result.ip_hashes} "
                f"(older than {cfg['RETENTION_IP_HASH_DAYS']} days)")
     click.echo(f"pending comments deleted: {result.pending_comments} "
                f"(pending longer than {cfg['RETENTION_PENDING_DAYS']} days)")
+    click.echo(f"mail rows deleted: {result.mail_rows} "
+               f"(older than {cfg['RETENTION_MAIL_DAYS']} days)")
 
 
 def _limits():

@@ -98,10 +98,21 @@ def _validate(cfg: Mapping[str, Any]) -> None:
                 "MODERATION_UNDO_WINDOW_S",
                 "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_BACKOFF_BASE_S", "WEBHOOK_BACKOFF_MAX_S",
                 "WEBHOOK_TIMEOUT_S", "WEBHOOK_LEASE_S", "WEBHOOK_BATCH", "WEBHOOK_POLL_INTERVAL_S",
-                "RETENTION_IP_HASH_DAYS", "RETENTION_PENDING_DAYS"):
+                "RETENTION_IP_HASH_DAYS", "RETENTION_PENDING_DAYS", "RETENTION_MAIL_DAYS",
+                "MAIL_SMTP_PORT", "MAIL_TIMEOUT_S", "MAIL_MAX_ATTEMPTS", "MAIL_BACKOFF_BASE_S",
+                "MAIL_BACKOFF_MAX_S", "MAIL_LEASE_S", "MAIL_BATCH", "MAIL_POLL_INTERVAL_S",
+                "MAIL_CONFIRM_MAX_AGE_S", "ALERT_MIN_INTERVAL_S", "ALERT_SUMMARY_HOUR"):
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{key} must be a non-negative integer, got {value!r}")
+    if cfg["MAIL_SMTP_SECURITY"] not in ("starttls", "ssl", "none"):
+        raise ConfigError("MAIL_SMTP_SECURITY must be 'starttls', 'ssl' or 'none'")
+    if cfg["MAIL_LEASE_S"] <= cfg["MAIL_TIMEOUT_S"]:
+        raise ConfigError("MAIL_LEASE_S must exceed MAIL_TIMEOUT_S")
+    if not 0 <= cfg["ALERT_SUMMARY_HOUR"] <= 23:
+        raise ConfigError("ALERT_SUMMARY_HOUR must be an hour from 0 to 23")
+    if "@" not in str(cfg["MAIL_FROM"]):
+        raise ConfigError("MAIL_FROM must be an e-mail address")
     if cfg["WEBHOOK_LEASE_S"] <= cfg["WEBHOOK_TIMEOUT_S"]:
         raise ConfigError("WEBHOOK_LEASE_S must exceed WEBHOOK_TIMEOUT_S")
     try:

@@ -5,6 +5,7 @@ from engage.models.ban import Ban, BanScope
 from engage.models.comment import Comment, CommentStatus
 from engage.models.idempotency import ClaimScope, RequestClaim
 from engage.models.moderation import ModerationAction, ModerationActionKind
+from engage.models.notification import MailOutbox, MailSubscription, MailSuppression
 from engage.models.moderator import Membership, Moderator, Role
 from engage.models.rating import Rating
 from engage.models.reaction import CommentLike, CommentReport, ReportReason
@@ -15,7 +16,7 @@ from engage.models.wordlist import SiteWord, WordListKind
 
 __all__ = [
     "Article", "Ban", "BanScope", "ClaimScope", "Comment", "CommentLike", "CommentReport", "CommentStatus",
-    "Membership", "ModerationAction", "ModerationActionKind", "Moderator", "Rating", "Reader",
+    "MailOutbox", "MailSubscription", "MailSuppression", "Membership", "ModerationAction", "ModerationActionKind", "Moderator", "Rating", "Reader",
     "ReportReason", "RequestClaim", "Role", "Site", "SiteApiKey", "SiteWord", "WebhookDelivery",
     "WordListKind",
 ]

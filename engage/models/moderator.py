@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -29,6 +29,8 @@ class Moderator(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where moderator alerts go (issue #11); None: no mail.  Never shown to readers.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -44,3 +46,7 @@ class Membership(db.Model):
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
              validate_strings=True, name="membership_role"), default=Role.MODERATOR)
+    # The moderator's alert preferences for this site: the pending-queue digest and the daily
+    # summary (mail to ``Moderator.email``; engage.services.mod_alerts).
+    alert_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    alert_daily: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

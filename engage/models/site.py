@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import db
@@ -49,4 +49,15 @@ class Site(db.Model):
     api_key_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     webhook_url: Mapped[str | None] = mapped_column(String(2000), nullable=True, default=None)
     webhook_key_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Moderator alerts (issue #11, engage.services.mod_alerts): a digest when the pending queue
+    # holds this many comments (0: off) or its oldest has waited this many minutes (0: off);
+    # ``alert_active`` is set when a digest fired and cleared when the queue drops below both
+    # thresholds (only then may the next one fire); ``alert_seq`` numbers the digests;
+    # ``summary_day`` is the local date (YYYY-MM-DD) of the last daily summary.
+    alert_pending: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    alert_oldest_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    alert_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    alert_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    alert_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    summary_day: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from engage.domain.errors import Conflict, Forbidden, NotFound
 from engage.domain.moderation.pipeline import run_pipeline
 from engage.models import (
     Article, Comment, CommentStatus, ModerationAction, ModerationActionKind)
+from engage.services import notices
 from engage.services.assist import AssistRuntime
 from engage.services.comments import STATUS_BY_DECISION, moderation_context
 from engage.services.idempotency import release_text_claims
@@ -93,6 +94,8 @@ def _move(session: Session, comment: Comment, before: CommentStatus, after: Comm
             from_status=before.value, to_status=after.value, created_at=now))
     enqueue_comment_change(session, comment.article_id, comment.id, before, after, now,
                            content_changed=action is ModerationActionKind.READER_EDIT)
+    if after is CommentStatus.APPROVED and before is not CommentStatus.APPROVED:
+        notices.notify_published(session, comment.id, now)
     release_text_claims(session, comment.id)
 
 

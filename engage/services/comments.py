@@ -14,6 +14,8 @@ from engage.domain.errors import InvalidInput, NotFound
 from engage.domain.moderation.pipeline import (
     CommentContext, Decision, public_status, run_pipeline)
 from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Site
+from engage.domain.mail import MailAddress
+from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
 from engage.services.idempotency import RetryGuard, claim_request, settle_claims
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
@@ -57,7 +59,8 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
                    author_name: str, text: str, parent_id: int | None, network_hash: str,
                    now: datetime, limits: CommentLimits, *, honeypot: str = "",
                    form_age_ms: int | None = None, retry: RetryGuard | None = None,
-                   assist: AssistRuntime | None = None) -> SubmitResult:
+                   assist: AssistRuntime | None = None,
+                   contact: MailAddress | None = None) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
@@ -70,6 +73,10 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
         first answer back instead of a second comment (:func:`claim_request`).
     :param assist: the worker's moderation-assistant models; the risk (and its words) is a
         pipeline fact and is stored with the comment.
+    :param contact: the address the reader left for reply notices (validated by
+        :func:`engage.domain.mail.normalise_address`); stored with the comment and confirmed
+        by mail first (:func:`engage.services.notices.subscribe`).  Only rows are written:
+        posting never waits on a mail server.
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
         ``idempotency_key_reused``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
@@ -93,6 +100,10 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
         else:
             result = _insert_comment(session, site, article, top_parent, verdict, risk,
                                      reader_id, prepared, network_hash, now)
+            if contact is not None:
+                notices.subscribe(session, site.id, result.id, reader_id, contact, now)
+            if top_parent is not None and result.status is CommentStatus.APPROVED:
+                notices.notify_published(session, result.id, now, held=False)
             settle_claims(session, claims, result.id, result.shown())
     return result
 

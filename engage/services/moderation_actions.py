@@ -18,6 +18,7 @@ from engage.domain.errors import Conflict, InvalidInput, NotFound
 from engage.domain.moderation.decisions import check_reason, undo_allowed
 from engage.models import (
     Article, Comment, CommentStatus, ModerationAction, ModerationActionKind, Moderator)
+from engage.services import notices
 from engage.services.scope import moderator_site_ids
 from engage.services.tx import write_transaction
 from engage.services.webhooks import enqueue_comment_change
@@ -119,6 +120,8 @@ def decide(session: Session, moderator: Moderator, comment_ids: list[int],
                 "request_id": request_id, "created_at": now} for i in done])
             for i in done:  # site webhooks (comment.published / comment.removed), same transaction
                 enqueue_comment_change(session, changed[i], i, expected, target, now)
+                if target is CommentStatus.APPROVED:  # readers' reply notices, same transaction
+                    notices.notify_published(session, i, now)
         result.done = done
         result.skipped = _describe(session, [i for i in ids if i not in changed])
     return result
@@ -204,6 +207,8 @@ def undo(session: Session, moderator: Moderator, action_id: int, now: datetime,
                 request_id=request_id, created_at=now))
             enqueue_comment_change(session, article_id, r.comment_id,
                                    CommentStatus(r.to_status), back, now)
+            if back is CommentStatus.APPROVED:
+                notices.notify_published(session, r.comment_id, now)
             result.done.append(r.comment_id)
         for article_id, delta in counts.items():
             _move_counts(session, Counter({article_id: 1}), delta)

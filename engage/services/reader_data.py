@@ -5,7 +5,8 @@ and the GDPR (Art. 15 access, Art. 17 erasure) are why; the reader token is the 
 Engage has for a reader (DESIGN.md §3), so "their data" is every row carrying its id.
 
 Tables that carry a reader id: ``reader``, ``comment``, ``rating``, ``comment_like``,
-``comment_report``, ``request_claim`` and ``ban`` (scope ``reader``).  A table added later
+``comment_report``, ``request_claim``, ``mail_subscription`` (with the address the reader
+gave for reply notices) and ``ban`` (scope ``reader``).  A table added later
 that stores a reader id must be added here; ``tests/services/test_reader_data_service.py``
 scans every column of every table for the id after an erasure, so it will say so.
 """
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from engage.domain.errors import Unauthorized
 from engage.models import (
     Article, Ban, BanScope, Comment, CommentLike, CommentReport, CommentStatus, ModerationAction,
-    ModerationActionKind, Rating, Reader, RequestClaim, Site)
+    MailSubscription, ModerationActionKind, Rating, Reader, RequestClaim, Site)
+from engage.services import notices
 from engage.services.tx import write_transaction
 
 ERASURE_REASON = "reader_erasure"
@@ -46,7 +48,8 @@ def export_reader_data(session: Session, reader_id: str) -> dict:
     """Everything stored under ``reader_id``, as one JSON-ready dict.
 
     Shape: ``{"reader": {"id", "created_at", "network_hash"}, "comments": [...],
-    "ratings": [...], "likes": [...], "reports": [...]}``; each item names its site and
+    "ratings": [...], "likes": [...], "reports": [...], "mail": [...]}``; ``mail`` lists the
+    addresses the reader left for reply notices (only they ever see them); each item names its site and
     article; times ISO 8601 UTC.  ``network_hash`` is the keyed hash of the IP network the
     token was issued from (never the address).
 
@@ -82,6 +85,7 @@ def export_reader_data(session: Session, reader_id: str) -> dict:
         "likes": [{"comment_id": cid, "created_at": _iso(at)} for cid, at in likes],
         "reports": [{"comment_id": r.comment_id, "reason": r.reason.value, "note": r.note,
                      "created_at": _iso(r.created_at)} for r in reports],
+        "mail": notices.reader_addresses(session, reader_id),
     }
 
 
@@ -115,6 +119,7 @@ def erase_reader(session: Session, reader_id: str, now: datetime) -> ErasureResu
         likes = _remove_reactions(session, CommentLike, "like_count", reader_id)
         reports = _remove_reactions(session, CommentReport, "report_count", reader_id)
         session.execute(delete(RequestClaim).where(RequestClaim.reader_id == reader_id))
+        notices.erase_reader(session, reader_id)  # addresses and the mail sent to them
         session.execute(delete(Ban).where(Ban.scope == BanScope.READER, Ban.value == reader_id))
         session.execute(delete(Reader).where(Reader.id == reader_id))
     return ErasureResult(comments, ratings, likes, reports)
@@ -179,6 +184,7 @@ def rows_naming(session: Session, reader_id: str) -> int:
     """How many rows still carry ``reader_id`` in a reader-id column (0 after an erasure)."""
     total = 0
     for column in (Reader.id, Comment.reader_id, Rating.reader_id, CommentLike.reader_id,
-                   CommentReport.reader_id, RequestClaim.reader_id, Ban.value):
+                   CommentReport.reader_id, RequestClaim.reader_id, Ban.value,
+                   MailSubscription.reader_id):
         total += session.execute(select(func.count()).where(column == reader_id)).scalar_one()
     return total

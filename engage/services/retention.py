@@ -3,7 +3,9 @@
 Storage limitation (Decree 13/2023/ND-CP Art. 3 and GDPR Art. 5(1)(e)): keep personal data no
 longer than its purpose needs.  The network hash serves rate limits, vote caps and abuse
 review, all of which look back days, not months; a comment nobody moderated in weeks will not
-be.  The periods are settings (``RETENTION_IP_HASH_DAYS``, ``RETENTION_PENDING_DAYS``).
+be; an address left for reply notices serves a conversation that is over in weeks.  The
+periods are settings (``RETENTION_IP_HASH_DAYS``, ``RETENTION_PENDING_DAYS``,
+``RETENTION_MAIL_DAYS``).
 
 Every step is a set-based UPDATE or DELETE on rows past the cut-off, so running it again
 changes nothing and two runs at once (cron overlap) do the same work once.
@@ -17,8 +19,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from engage.models import (
-    Comment, CommentLike, CommentReport, CommentStatus, ModerationAction, Rating, Reader,
-    RequestClaim)
+    Comment, CommentLike, CommentReport, CommentStatus, MailOutbox, MailSubscription,
+    ModerationAction, Rating, Reader, RequestClaim)
 from engage.services.tx import write_transaction
 
 # Pending comments deleted per statement (bounded IN lists; SQLite allows 32,766 parameters).
@@ -27,13 +29,16 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """Rows whose network hash was blanked, and pending comments deleted."""
+    """Rows whose network hash was blanked, pending comments deleted, and mail rows
+    (subscriptions and outbox rows, which hold addresses) deleted."""
 
     ip_hashes: int
     pending_comments: int
+    mail_rows: int = 0
 
 
-def purge(session: Session, now: datetime, ip_hash_days: int, pending_days: int) -> PurgeResult:
+def purge(session: Session, now: datetime, ip_hash_days: int, pending_days: int,
+          mail_days: int = 0) -> PurgeResult:
     """Blank network hashes older than ``ip_hash_days`` and delete comments still pending
     after ``pending_days`` that were never published; 0 days turns a step off.
 
@@ -42,9 +47,13 @@ def purge(session: Session, now: datetime, ip_hash_days: int, pending_days: int)
     Deleted pending comments take their audit rows, reports and claims with them; published
     counts do not move (a pending comment was never counted).
 
+    Mail (``mail_days``): reply-notice subscriptions made before the cut-off (with their
+    addresses) and outbox rows created before it, sent or not, are deleted; suppressions
+    (hashes of unsubscribed addresses) are kept, or the address would get mail again.
+
     :raises ValueError: a negative number of days.
     """
-    if ip_hash_days < 0 or pending_days < 0:
+    if ip_hash_days < 0 or pending_days < 0 or mail_days < 0:
         raise ValueError("retention days must be 0 (off) or more")
     blanked = 0
     if ip_hash_days:
@@ -70,13 +79,20 @@ def purge(session: Session, now: datetime, ip_hash_days: int, pending_days: int)
             deleted += len(ids)
             if len(ids) < BATCH:
                 break
-    return PurgeResult(blanked, deleted)
+    mail = 0
+    if mail_days:
+        cutoff = now - timedelta(days=mail_days)
+        with write_transaction(session):
+            for model in (MailSubscription, MailOutbox):
+                mail += session.execute(delete(model).where(model.created_at < cutoff)
+                                        .execution_options(synchronize_session=False)).rowcount
+    return PurgeResult(blanked, deleted, mail)
 
 
 def _delete_comments(session: Session, ids: list[int]) -> None:
     """Delete comments and the rows that point at them (explicitly: not every SQLite
     connection a deployment opens need have foreign keys on)."""
-    for model in (ModerationAction, CommentLike, CommentReport, RequestClaim):
+    for model in (ModerationAction, CommentLike, CommentReport, RequestClaim, MailSubscription):
         session.execute(delete(model).where(model.comment_id.in_(ids)))
     session.execute(update(Comment).where(Comment.parent_id.in_(ids)).values(parent_id=None)
                     .execution_options(synchronize_session=False))

@@ -26,7 +26,9 @@ class Settings:
     """The editable moderation settings of a site (see ``engage.models.site.Site``).
 
     Bounds: ``auto_close_days`` None or 1..3650; ``first_n_hold`` 0..100; ``link_limit`` None
-    or 0..50; ``report_threshold`` 0..1000 (0: reports never withhold on their own).
+    or 0..50; ``report_threshold`` 0..1000 (0: reports never withhold on their own);
+    the moderator alert thresholds ``alert_pending`` 0..100000 comments and
+    ``alert_oldest_minutes`` 0..10080 (0: off; ``None``: left as they are).
     """
 
     premoderation: bool
@@ -34,11 +36,14 @@ class Settings:
     first_n_hold: int
     link_limit: int | None
     report_threshold: int
+    alert_pending: int | None = None
+    alert_oldest_minutes: int | None = None
 
     def check(self) -> None:
         """:raises InvalidInput: ``setting_out_of_range`` naming the field."""
         bounds = {"auto_close_days": (1, 3650, True), "first_n_hold": (0, 100, False),
-                  "link_limit": (0, 50, True), "report_threshold": (0, 1000, False)}
+                  "link_limit": (0, 50, True), "report_threshold": (0, 1000, False),
+                  "alert_pending": (0, 100_000, True), "alert_oldest_minutes": (0, 10_080, True)}
         for name, (low, high, nullable) in bounds.items():
             value = getattr(self, name)
             if value is None and nullable:
@@ -86,7 +91,9 @@ def update_settings(session: Session, moderator: Moderator, site_id: int,
         session.execute(update(Site).where(Site.id == site_id).values(
             premoderation=settings.premoderation, auto_close_days=settings.auto_close_days,
             first_n_hold=settings.first_n_hold, link_limit=settings.link_limit,
-            report_threshold=settings.report_threshold))
+            report_threshold=settings.report_threshold,
+            **{name: getattr(settings, name) for name in ("alert_pending", "alert_oldest_minutes")
+               if getattr(settings, name) is not None}))
 
 
 def words(session: Session, moderator_id: int, site_id: int) -> list[SiteWord]:

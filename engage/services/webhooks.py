@@ -49,6 +49,21 @@ def enqueue_comment_change(session: Session, article_id: int, comment_id: int,
                  "occurred_at": now.astimezone(timezone.utc).isoformat()}))
 
 
+def enqueue_site_event(session: Session, site_id: int, event: str, data: dict,
+                       now: datetime) -> None:
+    """Queue a site-level event (``moderation.queue_alert``, ``moderation.daily_summary``)
+    if the site has a webhook URL, inside the caller's transaction.  The payload is ``data``
+    plus ``event``, ``site`` (slug) and ``occurred_at``; signed and retried like comment events.
+    """
+    row = session.execute(select(Site.slug, Site.webhook_url).where(Site.id == site_id)).first()
+    if row is None or not row.webhook_url:
+        return
+    session.add(WebhookDelivery(
+        site_id=site_id, event=event, url=row.webhook_url, created_at=now, next_attempt_at=now,
+        payload={"event": event, "site": row.slug, **data,
+                 "occurred_at": now.astimezone(timezone.utc).isoformat()}))
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One HTTP POST to make: where, the exact body bytes and the headers (signature included)."""

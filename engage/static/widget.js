@@ -127,11 +127,13 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var status = $("comment-status");
-      var draft = [form.elements.author_name.value, textarea.value, form.elements.website.value, parentId];
+      var email = form.elements.email ? form.elements.email.value.trim() : "";
+      var draft = [form.elements.author_name.value, textarea.value, form.elements.website.value, parentId, email];
       if (!lastSent || JSON.stringify(lastSent.draft) !== JSON.stringify(draft)) {
         var body = { author_name: draft[0], text: draft[1], website: draft[2],
                      elapsed_ms: Math.round(performance.now() - loadedAt) };
         if (parentId) body.parent_id = parentId;
+        if (email) body.email = email;  /* reply notices: confirmed by mail first, never shown */
         lastSent = { draft: draft, body: body, key: newKey() };
       }
       var button = form.querySelector('button[type="submit"]');

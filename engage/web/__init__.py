@@ -6,7 +6,7 @@ from flask import Flask, redirect, url_for
 
 def register_web(app: Flask) -> None:
     """Register every blueprint explicitly, then the error handlers and response headers."""
-    from engage.web import api, demo, health, moderation, widget
+    from engage.web import api, demo, health, mail, moderation, widget
     from engage.web.cors import register_cors
     from engage.web.converters import IdConverter
     from engage.web.errors import register_error_handlers
@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(widget.bp)
     app.register_blueprint(moderation.bp, url_prefix="/moderation")
     app.register_blueprint(demo.bp, url_prefix="/demo")
+    app.register_blueprint(mail.bp, url_prefix="/mail")
     app.register_blueprint(health.bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("demo.article")))
     from flask_babel import get_locale

@@ -22,6 +22,9 @@ STATUS_BY_CLASS = {InvalidInput: 422, NotFound: 404, Unauthorized: 401, Forbidde
                    Conflict: 409, TooMany: 429}
 
 MESSAGES = {
+    "email_invalid": _l("Địa chỉ e-mail không hợp lệ."),
+    "mail_link_invalid": _l("Liên kết không hợp lệ."),
+    "mail_link_expired": _l("Liên kết đã hết hạn. Hãy để lại địa chỉ e-mail khi bình luận lần sau."),
     "stars_out_of_range": _l("Số sao phải là số nguyên từ 1 đến 5."),
     "reader_token_missing": _l("Thiếu mã độc giả. Vui lòng tải lại trang."),
     "reader_token_invalid": _l("Mã độc giả không hợp lệ. Vui lòng tải lại trang."),

@@ -6,8 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from engage.domain.comments import CommentLimits
-from engage.models import Comment, CommentStatus, ModerationAction, Rating, Reader
-from engage.services import comments, counters, ratings, retention
+from engage.domain.identity import derive_key
+from engage.domain.mail import UNSUBSCRIBE, normalise_address, sign_link
+from engage.models import (
+    Comment, CommentStatus, MailOutbox, MailSubscription, MailSuppression, ModerationAction,
+    Rating, Reader)
+from engage.services import comments, counters, notices, ratings, retention
 
 LIMITS = CommentLimits(max_chars=500)
 
@@ -62,3 +66,20 @@ def test_purge_command_reports_counts(app, runner, site, now):
     again = runner.invoke(args=["engage", "purge"])
     assert "pending comments deleted: 0" in again.output
     assert "network hashes blanked: 0" in again.output
+
+
+def test_purge_deletes_old_mail_addresses_and_keeps_suppressions(ctx, open_site, now):
+    key = derive_key("test", "mail")
+    old, recent = now - timedelta(days=200), now - timedelta(days=5)
+    for when, address in ((old, "cu@example.vn"), (recent, "moi@example.vn")):
+        comments.submit_comment(ctx, open_site, "a1", "r1", "Độc giả", f"Bình luận {address}",
+                                None, "net", when, LIMITS,
+                                contact=normalise_address(address, key))
+    gone = normalise_address("di@example.vn", key)
+    notices.unsubscribe(ctx, key, sign_link(key, UNSUBSCRIBE, gone.hash), old)
+    result = retention.purge(ctx, now, 0, 0, mail_days=180)
+    assert result.mail_rows == 2  # the old subscription and its confirmation mail
+    assert ctx.execute(select(MailSubscription.email)).scalars().all() == ["moi@example.vn"]
+    assert ctx.execute(select(MailOutbox.to_address)).scalars().all() == ["moi@example.vn"]
+    assert ctx.execute(select(func.count()).select_from(MailSuppression)).scalar_one() == 1
+    assert retention.purge(ctx, now, 0, 0, mail_days=180).mail_rows == 0

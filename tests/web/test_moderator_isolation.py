@@ -19,11 +19,13 @@ from engage.services import accounts, api_keys, moderation_actions, sites
 from engage.models import CommentStatus
 from helpers import csrf_token, login, new_token, post_comment, rate
 
-# Routes with no object ids to misuse: the login form, logout and the password change (which
-# only touch one's own account).  Everything else must have cases below.
-NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password"}
+# Routes with no object ids to misuse: the login form, logout, the password change and the
+# alert settings (which only touch one's own account and memberships: another site's id in the
+# alert form is ignored, see test_moderator_alerts_web).  Everything else must have cases below.
+NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password",
+          "moderation.alerts_page"}
 # Of those, the ones whose GET shows a form and changes nothing.
-FORM_PAGES = {"moderation.login", "moderation.change_password"}
+FORM_PAGES = {"moderation.login", "moderation.change_password", "moderation.alerts_page"}
 # Routes that take no ids but show data: checked to show nothing of site B (the assistant's
 # agreement takes a site slug, and another site's slug finds nothing rather than 404).
 NO_IDS_READS = {"moderation.dashboard_page", "api.assist_agreement"}

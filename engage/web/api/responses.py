@@ -399,6 +399,14 @@ class ExportedReport(Closed):
     created_at: str | None
 
 
+class ExportedMail(Closed):
+    """An address the reader left with a comment for reply notices, and whether confirmed."""
+
+    comment_id: int
+    email: str
+    confirmed: bool
+
+
 class ReaderData(Closed):
     """``GET /reader/data``: everything stored under the reader's token."""
 
@@ -407,6 +415,7 @@ class ReaderData(Closed):
     ratings: list[ExportedRating]
     likes: list[ExportedLike]
     reports: list[ExportedReport]
+    mail: list[ExportedMail]
 
 
 class Erasure(Closed):

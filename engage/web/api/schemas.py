@@ -58,6 +58,10 @@ class CommentBody(StrictBody):
     # and milliseconds between the form's display and its submission.
     website: str = Field(default="", max_length=500, pattern=NO_NUL)
     elapsed_ms: integer(0, 2**31 - 1) | None = None  # type: ignore[valid-type]
+    # Optional address for reply notices (issue #11): confirmed by mail before any notice,
+    # never shown; "" is the same as leaving it out.  Validated by the domain (422
+    # ``email_invalid``); this bound only caps absurd input.
+    email: str | None = Field(default=None, max_length=1000, pattern=NO_NUL)
 
 
 class EditBody(StrictBody):

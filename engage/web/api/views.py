@@ -12,6 +12,7 @@ from engage.extensions import csrf, db, limiter
 from engage.models import CommentStatus
 from engage.models.types import utcnow
 from engage.domain.errors import InvalidInput
+from engage.domain.mail import MailAddress, normalise_address
 from engage.domain.structured_data import aggregate_rating_jsonld
 from engage.services import comments, listing, ratings, readers, sites
 from engage.web.api.params import ascii_int, parse_page_args
@@ -215,10 +216,21 @@ def post_comment(site: str, article: str):
                                      comment_limits(), honeypot=body.website,
                                      form_age_ms=body.elapsed_ms,
                                      retry=retry_guard(body, site, article),
-                                     assist=current_app.extensions["engage_assist"])
+                                     assist=current_app.extensions["engage_assist"],
+                                     contact=_contact(body.email))
     COMMENTS.labels("replayed" if result.replayed else result.status.value).inc()
     headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
     return jsonify({"id": result.id, "status": result.shown()}), 201, headers
+
+
+def _contact(email: str | None) -> MailAddress | None:
+    """The reply-notice address of a comment body, validated (``None`` when left empty).
+
+    :raises InvalidInput: ``email_invalid``.
+    """
+    if email is None or not email.strip():
+        return None
+    return normalise_address(email, current_app.extensions["engage_keys"]["mail"])
 
 
 @bp.get("/sites/<site>/counts")

@@ -95,6 +95,11 @@ class SettingsForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=0, max=50)])
     report_threshold = IntegerField(_l("Số lượt báo cáo đưa bình luận về hàng đợi (0: tắt)"),
                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    # Moderator alert thresholds (left empty: unchanged).
+    alert_pending = IntegerField(_l("Ngưỡng hàng chờ (số bình luận, 0 = tắt)"),
+                                 validators=[Optional(), NumberRange(min=0, max=100_000)])
+    alert_oldest_minutes = IntegerField(_l("Ngưỡng thời gian chờ (phút, 0 = tắt)"),
+                                        validators=[Optional(), NumberRange(min=0, max=10_080)])
 
 
 class WordForm(FlaskForm):
@@ -111,6 +116,12 @@ class PasswordForm(FlaskForm):
                                      validators=[DataRequired(), Length(max=256)])
     new_password = PasswordField(_l("Mật khẩu mới (ít nhất 10 ký tự)"),
                                  validators=[DataRequired(), Length(min=10, max=256)])
+
+
+class AlertsForm(FlaskForm):
+    """One's alert address; the per-site switches come as ``digest``/``daily`` site ids."""
+
+    email = StringField(_l("E-mail nhận thông báo"), validators=[Length(max=254)])
 
 
 ROLE_CHOICES = [SelectChoice("moderator", _l("Kiểm duyệt viên")),

@@ -61,7 +61,8 @@ def save_settings(site_id: int):
                                   site_settings.Settings(
                                       bool(form.premoderation.data), form.auto_close_days.data,
                                       form.first_n_hold.data, form.link_limit.data,
-                                      form.report_threshold.data))
+                                      form.report_threshold.data, form.alert_pending.data,
+                                      form.alert_oldest_minutes.data))
     flash(_("Đã lưu cài đặt."), "ok")
     return _done(site_id)
 
