@@ -53,8 +53,8 @@ def mail_worker() -> MailWorker:
             batch=cfg["MAIL_BATCH"]),
         compose=partial(_compose, settings=settings),
         send=smtp_sender(SmtpSettings(
-            cfg["MAIL_SMTP_HOST"], int(cfg["MAIL_SMTP_PORT"]), str(cfg["MAIL_SMTP_USER"]),
-            str(cfg["MAIL_SMTP_PASSWORD"]), cfg["MAIL_SMTP_SECURITY"],
+            cfg["MAIL_SMTP_HOST"], int(cfg["MAIL_SMTP_PORT"]), cfg["MAIL_SMTP_USER"],
+            cfg["MAIL_SMTP_PASSWORD"], cfg["MAIL_SMTP_SECURITY"],
             float(cfg["MAIL_TIMEOUT_S"]))),
         alerts=mod_alerts.AlertSettings(cfg["ALERT_MIN_INTERVAL_S"], cfg["ALERT_SUMMARY_HOUR"],
                                         key))

@@ -18,6 +18,13 @@ class ConfigError(RuntimeError):
     """A setting is missing or unsafe; raised by :func:`load_config` so the app fails fast."""
 
 
+#: Settings taken from ``ENGAGE_<KEY>`` verbatim: ``from_prefixed_env`` parses values as JSON
+#: where it can, which would turn a password ``true`` into ``True`` or a numeric secret key into
+#: an int (Flask docs, ``Config.from_prefixed_env``).
+VERBATIM_KEYS = ("SECRET_KEY", "DATABASE_URL", "MAIL_SMTP_USER", "MAIL_SMTP_PASSWORD",
+                 "MAIL_FROM", "MAIL_SMTP_HOST")
+
+
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill ``app.config`` from every layer, later layers winning, then derive and validate.
 
@@ -31,6 +38,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if deploy_file:
         app.config.from_file(deploy_file, load=tomllib.load, text=False)
     app.config.from_prefixed_env("ENGAGE")
+    for key in VERBATIM_KEYS:  # secrets and credentials exactly as the environment gives them
+        if f"ENGAGE_{key}" in os.environ:
+            app.config[key] = os.environ[f"ENGAGE_{key}"]
     if overrides:
         app.config.update(overrides)
     _derive(app)

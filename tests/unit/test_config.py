@@ -27,6 +27,19 @@ def test_layers_apply_in_order(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
 
+def test_secrets_and_credentials_are_taken_verbatim(monkeypatch):
+    # from_prefixed_env parses JSON: without the verbatim list these came back as True and an int.
+    monkeypatch.setenv("ENGAGE_MAIL_SMTP_PASSWORD", "true")
+    monkeypatch.setenv("ENGAGE_MAIL_SMTP_USER", "12345")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "1" * 40)
+    monkeypatch.setenv("ENGAGE_COMMENTS_PAGE_SIZE", "9")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["MAIL_SMTP_PASSWORD"] == "true"
+    assert app.config["MAIL_SMTP_USER"] == "12345"
+    assert app.config["SECRET_KEY"] == "1" * 40
+    assert app.config["COMMENTS_PAGE_SIZE"] == 9  # other settings still parsed
+
+
 def test_library_keys_in_overrides_win(monkeypatch):
     monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql://u@h/db")
     app = create_app({"SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
