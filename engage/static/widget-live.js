@@ -46,7 +46,10 @@
     if (inFlight || state.stopped) return;
     inFlight = true;
     state.polls++;
-    var headers = { "Accept": "application/json" };
+    /* Our own validator (the browser cache stays out of it: no-store); and an answer as old as
+       the public max-age is fine, so a CDN in front may answer (else the browser would send
+       Cache-Control: no-cache, and every poll would reach Engage). */
+    var headers = { "Accept": "application/json", "Cache-Control": "max-age=" + L.cacheS };
     if (etag) headers["If-None-Match"] = etag;
     var wait = 0;
     fetch(L.countsUrl, { headers: headers, cache: "no-store" }).then(function (r) {

@@ -89,8 +89,7 @@ def _widget_page(site_row, article: str):
     if unchanged is not None:
         return unchanged
     cfg = current_app.config
-    # Taken before the thread is read: a comment published in between comes again, never lost.
-    live_since = live.live_cursor_at(utcnow())
+    live_settings = _live_settings(site, article)  # before the thread is read (its cursor)
     page = comments.thread_page(db.session, site, article, sort=sort,
                                 limit=cfg["COMMENTS_PAGE_SIZE"])
     summary = ratings.summary_of(page.article)
@@ -98,12 +97,20 @@ def _widget_page(site_row, article: str):
         "widget/article.html", site=site_row, article_key=article, article=page.article,
         summary=summary, average_text=display_average(summary.average), page=page,
         fmt_time=display_datetime, max_chars=cfg["COMMENT_MAX_CHARS"], sort=sort,
-        name_max=cfg["AUTHOR_NAME_MAX_CHARS"], mode=mode,
-        live={"since": live_since, "pollS": cfg["WIDGET_POLL_S"],
-              "maxS": cfg["WIDGET_POLL_MAX_S"], "limit": cfg["COMMENTS_PAGE_SIZE_MAX"],
-              "countsUrl": url_for("api.get_counts", site=site, articles=article)}))
+        name_max=cfg["AUTHOR_NAME_MAX_CHARS"], mode=mode, live=live_settings))
     response.set_etag(etag)
     return public_cache_headers(response)
+
+
+def _live_settings(site: str, article: str) -> dict:
+    """What ``widget-live.js`` needs: the cursor of "published since now" (taken before the
+    thread is read, so a comment published in between comes again rather than never), the
+    polling periods in seconds, the page size cap, the public max-age and the counts URL."""
+    cfg = current_app.config
+    return {"since": live.live_cursor_at(utcnow()), "pollS": cfg["WIDGET_POLL_S"],
+            "maxS": cfg["WIDGET_POLL_MAX_S"], "limit": cfg["COMMENTS_PAGE_SIZE_MAX"],
+            "cacheS": cfg["PUBLIC_MAX_AGE_S"],
+            "countsUrl": url_for("api.get_counts", site=site, articles=article)}
 
 
 def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
@@ -122,4 +129,5 @@ def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
     site_state = [getattr(site_row, column.key) for column in site_row.__table__.columns]
     return etag_for("widget", version, site_state, article, sort, mode,
                     request.args.get("lang", ""), cfg["COMMENTS_PAGE_SIZE"],
-                    cfg["WIDGET_POLL_S"], cfg["WIDGET_POLL_MAX_S"], ENGAGE_VERSION)
+                    cfg["WIDGET_POLL_S"], cfg["WIDGET_POLL_MAX_S"], cfg["PUBLIC_MAX_AGE_S"],
+                    ENGAGE_VERSION)
