@@ -16,6 +16,9 @@
   var base = L.pollS * 1000, cap = Math.max(L.maxS * 1000, base);
   var since = L.since, etag = null, baseline = countEl ? Number(countEl.textContent) || 0 : 0;
   var latest = baseline, failures = 0, timer = null, inFlight = false, fetching = null;
+  /* Bumped whenever the thread is brought up to date: a poll sent before that carries an older
+     count, which must not lower the baseline (and offer the reader's own comment as new). */
+  var generation = 0;
   /* Read by tests and handy in devtools: the wait before the next poll, polls and 304s. */
   var state = E.live = { delay: base, polls: 0, unchanged: 0, stopped: base <= 0 };
 
@@ -51,7 +54,7 @@
        Cache-Control: no-cache, and every poll would reach Engage). */
     var headers = { "Accept": "application/json", "Cache-Control": "max-age=" + L.cacheS };
     if (etag) headers["If-None-Match"] = etag;
-    var wait = 0;
+    var wait = 0, sent = generation;
     fetch(L.countsUrl, { headers: headers, cache: "no-store" }).then(function (r) {
       if (r.status === 304) { failures = 0; state.unchanged++; return; }
       if (!r.ok) {
@@ -60,6 +63,7 @@
       }
       return r.json().then(function (data) {
         failures = 0;
+        if (sent !== generation) return;  /* overtaken by a sync: ask again next time */
         etag = r.headers.get("ETag");
         var mine = data.articles[E.cfg.article];
         if (!mine) return;
@@ -137,7 +141,7 @@
       page.comments.filter(function (c) { return !c.parent_id; })
         .concat(page.comments.filter(function (c) { return c.parent_id; }))
         .forEach(function (c) { var node = insert(c); if (node) inserted.push(node); });
-      baseline = latest = page.count;
+      baseline = latest = page.count; generation++;
       if (countEl) countEl.textContent = String(page.count);
       var empty = E.$("empty"); if (empty && E.$("thread").children.length) empty.hidden = true;
       showNotice();
@@ -159,7 +163,7 @@
   });
   E.live.catchUp = catchUp;
   /* A thread reloaded in full (sort changed, own comment deleted…) shows the count it was read with. */
-  E.live.synced = function (count) { baseline = latest = count; showNotice(); };
+  E.live.synced = function (count) { baseline = latest = count; generation++; showNotice(); };
 
   if (base > 0) schedule(base);
 })();
