@@ -9,7 +9,7 @@ from datetime import timedelta
 from engage.extensions import db
 from engage.models import CommentStatus, ModerationActionKind, Moderator
 from engage.models.types import utcnow
-from engage.services import moderation_actions
+from engage.services import moderation_actions, sites
 from engage.services.keyset import encode_cursor
 from engage.services.live import OVERLAP, decode_live_cursor, encode_live_cursor
 from helpers import ARTICLE, new_token, post_comment
@@ -80,7 +80,6 @@ def test_the_widget_page_carries_the_cursor_and_the_polling_settings(app_factory
     app = app_factory(WIDGET_POLL_S=12, WIDGET_POLL_MAX_S=96)
     client = app.test_client()
     with app.app_context():
-        from engage.services import sites
         sites.create_site(db.session, "news", "Báo Tin Tức", [], premoderation=False,
                           auto_create_articles=True)
     before = utcnow()

@@ -1,7 +1,8 @@
 """live threads: comment index in publication order (article, status, published_at, id)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0009 (written beside the notify branch's 0010, which it follows once both are merged:
+set down_revision to '0010' then)
 Create Date: 2026-12-01 01:30:00
 
 """
@@ -9,7 +10,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
+revision = '0011'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
