@@ -136,6 +136,12 @@ def _validate(cfg: Mapping[str, Any]) -> None:
         value = cfg.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError(f"{key} must be a number from 0 to 1, got {value!r}")
+    for key in ("WIDGET_POLL_S", "WIDGET_POLL_MAX_S"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{key} must be a non-negative number of seconds, got {value!r}")
+    if cfg["WIDGET_POLL_MAX_S"] < cfg["WIDGET_POLL_S"]:
+        raise ConfigError("WIDGET_POLL_MAX_S must be at least WIDGET_POLL_S")
     top = cfg.get("ASSIST_TOP_TERMS")
     if not isinstance(top, int) or isinstance(top, bool) or not 0 <= top <= 20:
         raise ConfigError(f"ASSIST_TOP_TERMS must be an integer from 0 to 20, got {top!r}")

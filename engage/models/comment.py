@@ -43,6 +43,9 @@ class Comment(db.Model):
         # "Most liked" keyset order (like_count, created_at, id) within an article's thread.
         Index("ix_comment_thread_liked", "article_id", "status", "like_count", "created_at",
               "id"),
+        # Live threads: an article's comments in publication order, after a cursor
+        # (``engage.services.live``; a pre-moderated comment is new when approved, not written).
+        Index("ix_comment_published", "article_id", "status", "published_at", "id"),
         # A comment's published replies in order (first replies, "more replies", and whether a
         # deleted comment still has replies to show under its placeholder).
         Index("ix_comment_replies", "parent_id", "status", "created_at", "id"),

@@ -143,7 +143,8 @@
         textarea.value = ""; counter(); setReply(null);
         status.textContent = data.status === "approved" ? M.published : M.pending;
         if (Engage.loadState) Engage.loadState();
-        if (data.status === "approved") reloadThread();
+        /* published at once: shown through the live thread, so it is never offered as "new" */
+        if (data.status === "approved") { if (Engage.live && Engage.live.catchUp) Engage.live.catchUp(); else reloadThread(); }
       }, function (err) {
         status.textContent = errorText(err);  /* the typed text stays in the form */
       }).then(function () { button.disabled = false; });
@@ -206,7 +207,7 @@
   function commentNode(c) {
     var li = document.createElement("li");
     li.className = "engage-comment" + (c.parent_id ? " engage-reply" : "");
-    li.setAttribute("data-id", c.id);
+    li.setAttribute("data-id", c.id); li.setAttribute("data-created", c.created_at);
     li.appendChild(commentBody(c));
     Engage.onComment.forEach(function (hook) { hook(li); });
     if (!c.parent_id) {
@@ -234,11 +235,12 @@
     fetch(url, { headers: { "Accept": "application/json" } }).then(function (r) { return r.json(); })
       .then(function (data) {
         var list = button.parentNode.querySelector(".engage-replies");
-        data.comments.forEach(function (r) { list.appendChild(commentNode(r)); });
+        data.comments.forEach(function (r) { if (!shown(r.id)) list.appendChild(commentNode(r)); });
         if (data.next_cursor) { button.setAttribute("data-cursor", data.next_cursor); button.disabled = false; }
         else { button.remove(); }
       }, function () { button.disabled = false; });
   }
+  function shown(id) { return Boolean(document.querySelector('.engage-comment[data-id="' + id + '"]')); }
   function formatTime(iso) {
     var d = new Date(iso);
     var parts = new Intl.DateTimeFormat("en-GB", { timeZone: cfg.timezone, day: "2-digit", month: "2-digit",
@@ -249,7 +251,8 @@
   function render(comments, cursor, append) {
     var thread = $("thread");
     if (!append) thread.textContent = "";
-    comments.forEach(function (c) { thread.appendChild(commentNode(c)); });
+    /* a comment the live thread inserted may come again with a later page */
+    comments.forEach(function (c) { if (!append || !shown(c.id)) thread.appendChild(commentNode(c)); });
     var empty = $("empty"); if (empty) empty.hidden = thread.children.length > 0;
     var more = $("more");
     if (cursor) {
@@ -268,6 +271,7 @@
       .then(function (data) {
         if ($("thread")) render(data.comments, data.next_cursor, false);
         if ($("comment-count")) $("comment-count").textContent = String(data.comment_count);
+        if (Engage.live && Engage.live.synced) Engage.live.synced(data.comment_count);
         showSummary(data.rating);
       });
   }
@@ -292,6 +296,7 @@
   /* ---- shared with widget-actions.js ---- */
   Engage.cfg = cfg; Engage.M = M; Engage.api = api; Engage.$ = $; Engage.fill = fill;
   Engage.errorText = errorText; Engage.markMine = markMine; Engage.reloadThread = reloadThread;
+  Engage.commentNode = commentNode; Engage.showSummary = showSummary;
   Engage.hasToken = function () { return Boolean(storedToken()); };
   Engage.token = storedToken; Engage.forgetToken = function () { storeToken(null); };
 

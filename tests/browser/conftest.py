@@ -6,6 +6,7 @@ ENGAGE_REQUIRE_BROWSER=1 (CI), in which case they fail.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -123,11 +124,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> No
                 f"{log_path.read_text(encoding='utf-8', errors='replace')}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def engage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngageServer]:
-    """init-db + demo + serve in a fresh temporary directory; yields the URL and the password."""
-    require_browser()
-    workdir = tmp_path_factory.mktemp("engage-server")
+@contextlib.contextmanager
+def _serve(workdir: Path, settings: dict[str, str]) -> Iterator[EngageServer]:
     port = _free_port()
     env = dict(os.environ)
     for key in [k for k in env if k.startswith("ENGAGE_") and k != "ENGAGE_REQUIRE_BROWSER"]:
@@ -138,6 +136,7 @@ def engage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngageSe
         "ENGAGE_SERVE_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
         "PYTHONIOENCODING": "utf-8",
+        **settings,
     })
     script = str(_engage_script())
     _run([script, "init-db"], env, workdir)
@@ -167,6 +166,24 @@ def engage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngageSe
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def engage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngageServer]:
+    """init-db + demo + serve in a fresh temporary directory; yields the URL and the password."""
+    require_browser()
+    with _serve(tmp_path_factory.mktemp("engage-server"), {}) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def start_engage(tmp_path_factory: pytest.TempPathFactory):
+    """Start another `engage serve` (init-db + demo) with extra ``ENGAGE_*`` settings:
+    ``start_engage({"ENGAGE_…": "…"})`` → :class:`EngageServer`; stopped at the session's end."""
+    require_browser()
+    with contextlib.ExitStack() as stack:
+        yield lambda settings: stack.enter_context(
+            _serve(tmp_path_factory.mktemp("engage-server"), settings))
 
 
 @pytest.fixture(scope="session")
@@ -203,14 +220,25 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def engage_cli(engage_server):
-    """Run an `engage …` command against the running server's database; returns its stdout."""
+def _cli_for(server: EngageServer):
+    """A function running `engage …` against ``server``'s database; it returns the stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")}
-    env["ENGAGE_DATABASE_URL"] = engage_server.database_url
+    env["ENGAGE_DATABASE_URL"] = server.database_url
     script = str(_engage_script())
 
     def run(*args: str) -> str:
         return _run([script, *args], env, REPO_ROOT).strip()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def engage_cli(engage_server):
+    """Run an `engage …` command against the running server's database; returns its stdout."""
+    return _cli_for(engage_server)
+
+
+@pytest.fixture(scope="session")
+def cli_for():
+    """``cli_for(server)``: a function running `engage …` against that server's database."""
+    return _cli_for

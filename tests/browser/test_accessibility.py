@@ -1,5 +1,6 @@
 """WCAG 2.1 A/AA in Chromium with axe-core (from npm, tests/browser/js): the widget empty,
-rated, with a reply thread and in an error state, and the moderator queue.
+rated, with a reply thread, offering and showing new comments and in an error state, and the
+moderator queue.
 
 axe is injected as a script tag, which the pages' CSP (no inline script) forbids, so these
 pages are opened in a context that bypasses CSP — for the checker only; every other browser
@@ -94,6 +95,28 @@ def test_widget_has_no_wcag_violations(engage_server, a11y_site, a11y_context, a
         expect(page.locator('[data-role="more-replies"]')).to_be_visible()
     if article == "da-danh-gia":
         expect(page.locator('[data-role="summary-filled"]')).to_be_visible()
+    assert _violations(page, axe_path) == []
+
+
+def test_live_thread_notice_and_inserted_comment_have_no_wcag_violations(
+        engage_server, a11y_site, a11y_context, axe_path):
+    page = a11y_context.new_page()
+    page.goto(f"{engage_server.base_url}/widget/{SITE}/song-dong")
+    api = engage_server.base_url + "/api/v1"
+    token = json.loads(urllib.request.urlopen(urllib.request.Request(
+        api + "/readers", data=b"{}", method="POST",
+        headers={"Content-Type": "application/json"}), timeout=30).read())["token"]
+    urllib.request.urlopen(urllib.request.Request(
+        f"{api}/sites/{SITE}/articles/song-dong/comments", method="POST",
+        data=json.dumps({"author_name": "Võ Minh Khang", "text": "Vừa đọc xong, rất hay."}).encode(),
+        headers={"Content-Type": "application/json", "X-Engage-Reader": token}), timeout=30)
+    # Coming back to the tab checks at once (the default poll is 30 s).
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    notice = page.get_by_role("button", name="1 bình luận mới")
+    expect(notice).to_be_visible()
+    assert _violations(page, axe_path) == []
+    notice.click()
+    expect(page.locator(".engage-comment")).to_have_count(1)
     assert _violations(page, axe_path) == []
 
 

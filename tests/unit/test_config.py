@@ -58,7 +58,9 @@ def test_production_refuses_debug():
 
 
 @pytest.mark.parametrize("key,value", [("COMMENT_MAX_CHARS", -1), ("COMMENTS_PAGE_SIZE", "20"),
-                                       ("TRUSTED_PROXY_HOPS", True), ("DEPLOYMENT", "staging")])
+                                       ("TRUSTED_PROXY_HOPS", True), ("DEPLOYMENT", "staging"),
+                                       ("WIDGET_POLL_S", -1), ("WIDGET_POLL_S", "30"),
+                                       ("WIDGET_POLL_MAX_S", 5), ("WIDGET_POLL_MAX_S", True)])
 def test_invalid_values_fail_fast(key, value):
     with pytest.raises(ConfigError):
         create_app({"SECRET_KEY": "k" * 40, key: value})

@@ -89,10 +89,15 @@ class ArticleData(Closed):
 
 
 class CommentsPage(Closed):
-    """One page of top-level comments (with replies) or, with ``?parent=``, of replies."""
+    """One page of top-level comments (with replies) or, with ``?parent=``, of replies; with
+    ``?since=``, the comments published after that cursor (flat, oldest publication first),
+    ``next_cursor`` to pass as ``since`` next time (never null) and the article's published
+    ``comment_count`` (only in this form).  A comment may come again after a short overlap:
+    de-duplicate by ``id``."""
 
     comments: list[ThreadItem] | list[CommentView]
     next_cursor: str | None
+    comment_count: int | None = Field(default=None, ge=0)
 
 
 class RatingResult(Closed):

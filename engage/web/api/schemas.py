@@ -91,9 +91,14 @@ class PageQuery(BaseModel):
 
 
 class RepliesQuery(PageQuery):
-    """``GET …/comments``: a page of top-level comments or, with ``parent``, of its replies."""
+    """``GET …/comments``: a page of top-level comments or, with ``parent``, of its replies, or,
+    with ``since``, the comments published after that cursor."""
 
     parent: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    since: str | None = Field(default=None, description=(
+        "live threads: an opaque cursor (the widget page's, or a previous since-answer's "
+        "next_cursor); answers the comments published after it, flat, oldest publication "
+        "first, with comment_count; not with parent or cursor"))
 
 
 class CountsQuery(BaseModel):

@@ -14,7 +14,7 @@ from engage.models.types import utcnow
 from engage.domain.errors import InvalidInput
 from engage.domain.mail import MailAddress, normalise_address
 from engage.domain.structured_data import aggregate_rating_jsonld
-from engage.services import comments, listing, ratings, readers, sites
+from engage.services import comments, listing, live, ratings, readers, sites
 from engage.web.api.params import ascii_int, parse_page_args
 from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
 from engage.web.api.openapi import documented
@@ -147,9 +147,18 @@ def _article_body(site: str, article: str, args: dict) -> bytes:
 @bp.get("/sites/<site>/articles/<article>/comments")
 @documented(responses={200: CommentsPage}, query=RepliesQuery, errors=(404, 422))
 def list_comments(site: str, article: str):
-    """One page of published comments ("load more"); with ``?parent=ID``, of that one's replies."""
+    """One page of published comments ("load more"); with ``?parent=ID``, of that one's replies.
+
+    With ``?since=CURSOR`` (live threads): the comments published after the cursor, flat
+    (replies carry ``parent_id``), oldest publication first, with ``next_cursor`` to pass as
+    ``since`` next time and the article's ``comment_count``; not combined with ``parent`` or
+    ``cursor`` (422 ``param_invalid``).
+    """
     args = page_args()
     parent = request.args.get("parent")
+    since = request.args.get("since")
+    if since is not None:
+        return _comments_since(site, article, since, parent, args)
     if parent is not None:
         parent_id = ascii_int(parent) or 0
         parent_id = parent_id if parent_id <= ID_MAX else 0  # names no comment: 404
@@ -159,6 +168,19 @@ def list_comments(site: str, article: str):
     page = comments.thread_page(db.session, site, article, **args)
     return jsonify({"comments": [item_json(item) for item in page.items],
                     "next_cursor": page.next_cursor})
+
+
+def _comments_since(site: str, article: str, since: str, parent: str | None, args: dict):
+    """The ``?since=`` answer of :func:`list_comments` (``engage.services.live``).
+
+    :raises InvalidInput: ``param_invalid`` with ``parent`` or ``cursor``; ``cursor_invalid``.
+    """
+    if parent is not None or args["cursor"] is not None:
+        raise InvalidInput("param_invalid", field="since")
+    page = live.published_since(db.session, site, article, since, limit=args["limit"],
+                                now=utcnow())
+    return jsonify({"comments": [comment_json(c) for c in page.comments],
+                    "next_cursor": page.next_cursor, "comment_count": page.comment_count})
 
 
 @bp.put("/sites/<site>/articles/<article>/rating")

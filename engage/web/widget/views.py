@@ -4,14 +4,14 @@ from __future__ import annotations
 from importlib.metadata import version as distribution_version
 
 from flask import (Blueprint, current_app, g, make_response, render_template, request,
-                   send_from_directory)
+                   send_from_directory, url_for)
 
 from flask_babel import gettext as _
 
 from engage.domain import embedding
 from engage.extensions import csrf, db
 from engage.models.types import utcnow
-from engage.services import comments, ratings, sites
+from engage.services import comments, live, ratings, sites
 from engage.services.sites import article_for_url, get_site, validate_article_key
 from engage.web.cache import etag_for, not_modified, public_cache_headers
 from engage.web.i18n import display_average, display_datetime
@@ -88,16 +88,29 @@ def _widget_page(site_row, article: str):
     unchanged = not_modified(etag)
     if unchanged is not None:
         return unchanged
+    cfg = current_app.config
+    live_settings = _live_settings(site, article)  # before the thread is read (its cursor)
     page = comments.thread_page(db.session, site, article, sort=sort,
-                                limit=current_app.config["COMMENTS_PAGE_SIZE"])
+                                limit=cfg["COMMENTS_PAGE_SIZE"])
     summary = ratings.summary_of(page.article)
     response = make_response(render_template(
         "widget/article.html", site=site_row, article_key=article, article=page.article,
         summary=summary, average_text=display_average(summary.average), page=page,
-        fmt_time=display_datetime, max_chars=current_app.config["COMMENT_MAX_CHARS"], sort=sort,
-        name_max=current_app.config["AUTHOR_NAME_MAX_CHARS"], mode=mode))
+        fmt_time=display_datetime, max_chars=cfg["COMMENT_MAX_CHARS"], sort=sort,
+        name_max=cfg["AUTHOR_NAME_MAX_CHARS"], mode=mode, live=live_settings))
     response.set_etag(etag)
     return public_cache_headers(response)
+
+
+def _live_settings(site: str, article: str) -> dict:
+    """What ``widget-live.js`` needs: the cursor of "published since now" (taken before the
+    thread is read, so a comment published in between comes again rather than never), the
+    polling periods in seconds, the page size cap, the public max-age and the counts URL."""
+    cfg = current_app.config
+    return {"since": live.live_cursor_at(utcnow()), "pollS": cfg["WIDGET_POLL_S"],
+            "maxS": cfg["WIDGET_POLL_MAX_S"], "limit": cfg["COMMENTS_PAGE_SIZE_MAX"],
+            "cacheS": cfg["PUBLIC_MAX_AGE_S"],
+            "countsUrl": url_for("api.get_counts", site=site, articles=article)}
 
 
 def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
@@ -106,11 +119,15 @@ def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
     The article's version (bumped in the same transaction by every write that changes what
     readers see), every column of the site row (name, locale, time zone, origins, settings,
     theme), the sort, the mode (all, rating-only, comments-only) and ``?lang=``, the page size,
-    and the package version (templates change with it).  Reader-specific state is never in the
+    the live-thread polling settings, and the package version (templates change with it).
+    The live cursor in the page is not: any cursor taken at or after the version's last
+    publication gives the same comments.  Reader-specific state is never in the
     page: the widget fetches it from ``…/me``.
     """
+    cfg = current_app.config
     version = sites.article_version(db.session, site_row.slug, article)
     site_state = [getattr(site_row, column.key) for column in site_row.__table__.columns]
     return etag_for("widget", version, site_state, article, sort, mode,
-                    request.args.get("lang", ""), current_app.config["COMMENTS_PAGE_SIZE"],
+                    request.args.get("lang", ""), cfg["COMMENTS_PAGE_SIZE"],
+                    cfg["WIDGET_POLL_S"], cfg["WIDGET_POLL_MAX_S"], cfg["PUBLIC_MAX_AGE_S"],
                     ENGAGE_VERSION)
