@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations, Translations
@@ -94,6 +95,20 @@ def compose(session: Session, row: MailOutbox, settings: MailSettings) -> EmailM
     return message
 
 
+def absolute_article_url(url: str | None, site: Site, base_url: str) -> str:
+    """The article's address as a mail can link it: absolute http(s), or ``""`` for none.
+
+    A site may store article URLs relative to its own pages (the demo does); they are resolved
+    against the site's first allowed origin, else Engage's ``PUBLIC_BASE_URL`` (which serves
+    the demo).  A mail client has no page to resolve a relative link against.
+    """
+    if not url:
+        return ""
+    origins = [o for o in (site.allowed_origins or []) if o.startswith(("http://", "https://"))]
+    absolute = urljoin((origins[0] if origins else base_url).rstrip("/") + "/", url)
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else ""
+
+
 def _comment(session: Session, comment_id: int):
     return session.execute(select(Comment, Article).join(Article, Article.id == Comment.article_id)
                            .where(Comment.id == comment_id)).first()
@@ -114,7 +129,8 @@ def _published(session: Session, row: MailOutbox, site: Site, settings: MailSett
     if found is None or found[0].status is not CommentStatus.APPROVED:
         return "comment not published"
     comment, article = found
-    return {"comment": comment, "article": article, "article_url": article.url or "",
+    return {"comment": comment, "article": article,
+            "article_url": absolute_article_url(article.url, site, settings.base_url),
             "when": _when(comment.published_at, site.timezone)}
 
 

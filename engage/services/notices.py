@@ -50,16 +50,18 @@ def subscribe(session: Session, site_id: int, comment_id: int, reader_id: str,
                 to=contact, payload={"comment_id": comment_id}, now=now)
 
 
-def confirm(session: Session, key: bytes, token: str, now: datetime, max_age_s: int) -> int:
+def confirm(session: Session, key: bytes, token: str, now: datetime,
+            max_age_s: int) -> int | None:
     """Confirm every waiting subscription of the token's address on the token's site.
 
-    :returns: how many subscriptions were confirmed now (0 when all were already).
+    :returns: how many subscriptions were confirmed now (0 when all were already); ``None``
+        when the address has unsubscribed since (nothing is confirmed: unsubscribing is final).
     :raises InvalidInput: ``mail_link_invalid``, ``mail_link_expired``.
     """
     site_id, email_hash = _pair(read_link(key, CONFIRM, token, max_age_s))
     with write_transaction(session):
         if session.get(MailSuppression, email_hash) is not None:
-            return 0
+            return None
         return session.execute(
             update(MailSubscription).where(
                 MailSubscription.site_id == site_id, MailSubscription.email_hash == email_hash,

@@ -6,12 +6,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engage.cli_mail import mail_worker
 from engage.extensions import db
 from engage.models import (
-    Comment, CommentStatus, MailOutbox, MailSubscription, MailSuppression, ModerationActionKind,
+    Article, Comment, CommentStatus, MailOutbox, MailSubscription, MailSuppression, ModerationActionKind,
     Moderator, Site)
 from engage.models.types import utcnow
 from engage.services import moderation_actions, sites
@@ -115,12 +115,20 @@ def test_no_notice_of_ones_own_reply(client, app, smtp, open_site):
 def test_published_notice_when_a_moderator_approves(client, app, smtp, site, moderator):
     token, comment_id = confirmed_reader(client, app, smtp, site)
     with app.app_context():
+        # The site stores its article's address relative to its pages, as the demo does.
+        db.session.execute(update(Article).values(url="/thoi-su/bai-1.html"))
+        db.session.commit()
         mod = db.session.execute(select(Moderator)).scalar_one()
         moderation_actions.moderate(db.session, mod, comment_id, ModerationActionKind.APPROVE,
                                     CommentStatus.PENDING, utcnow())
     assert send_mail(app) == 1
     published = smtp.recorder.to(STORED)[-1]
     assert "đã được đăng" in published["Subject"]
+    # A mail client has no page to resolve a relative link: it is made absolute against the
+    # site's origin.
+    article_link = "https://news.example/thoi-su/bai-1.html"
+    assert f"Xem bài viết: {article_link}" in published.get_body(("plain",)).get_content()
+    assert f'href="{article_link}"' in published.get_body(("html",)).get_content()
     # Approving again after an undo queues nothing new (one key per subscription and event).
     with app.app_context():
         mod = db.session.execute(select(Moderator)).scalar_one()
@@ -156,6 +164,14 @@ def test_one_click_unsubscribe_stops_all_mail(client, app, smtp, open_site):
         assert db.session.execute(select(func.count()).select_from(MailSuppression)).scalar() == 1
     assert client.post(path).status_code == 200  # again: still fine, nothing changes
     assert client.post("/mail/unsubscribe/forged.token").status_code == 422
+    # A confirmation link used after unsubscribing confirms nothing, and says so.
+    confirm_path = link(smtp.recorder.to(STORED)[0], "confirm")
+    page = client.post(confirm_path)
+    assert page.status_code == 200
+    assert "Địa chỉ đã ngừng nhận thư" in page.get_data(as_text=True)
+    assert "Đã xác nhận" not in page.get_data(as_text=True)
+    footer = smtp.recorder.to(STORED)[0].get_body(("plain",)).get_content()
+    assert "Ngừng nhận mọi thư thông báo gửi tới địa chỉ này" in footer
 
 
 def test_an_invalid_address_is_refused_and_nothing_is_stored(client, app, open_site):
@@ -232,7 +248,7 @@ def test_english_site_mail_is_in_english(client, app, smtp):
     send_mail(app)
     [mail] = smtp.recorder.to(STORED)
     assert mail["Subject"].startswith("Confirm")
-    assert "Stop all mail from English News" in mail.get_body(("plain",)).get_content()
+    assert "Stop all notification mail to this address" in mail.get_body(("plain",)).get_content()
     page = client.get(link(mail, "confirm")).get_data(as_text=True)  # the page in English too
     assert "Confirm notices" in page
 

@@ -32,9 +32,10 @@ def confirm_form(token: str):
 @bp.post("/confirm/<token>")
 def confirm(token: str):
     """Confirm the reply notices of the link's address on its site (double opt-in)."""
-    notices.confirm(db.session, _key(), token[:TOKEN_MAX_CHARS], utcnow(),
-                    current_app.config["MAIL_CONFIRM_MAX_AGE_S"])
-    return render_template("mail/done.html", action="confirm")
+    confirmed = notices.confirm(db.session, _key(), token[:TOKEN_MAX_CHARS], utcnow(),
+                                current_app.config["MAIL_CONFIRM_MAX_AGE_S"])
+    return render_template("mail/done.html",
+                           action="confirm" if confirmed is not None else "unsubscribed")
 
 
 @bp.get("/unsubscribe/<token>")
