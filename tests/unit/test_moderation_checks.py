@@ -1,6 +1,7 @@
 """Every pipeline check on plain facts, their order, and the reason table."""
 from dataclasses import replace
 from datetime import timedelta
+import unicodedata
 
 import pytest
 
@@ -121,22 +122,40 @@ def test_new_reader_first_comments_are_held():
     assert codes(first_n_hold=3, reader_approved_count=3) == []
 
 
+@pytest.mark.parametrize("text", [
+    "Việt Nam", unicodedata.normalize("NFD", "Nghệ An, Huế, Đà Nẵng — ệ ỗ ữ ặ"),
+    "שָׁלוֹם", "ภาษาไทย", "a" + "\u0301" * 4, "😀👍🏽 ❤️", "́" + "x"])
+def test_text_with_a_few_marks_per_character_passes(text):
+    assert codes(text=text) == []
+
+
+@pytest.mark.parametrize("text,span", [
+    ("Chào " + "Z" + "\u0301\u0300\u0302\u0303\u0323" + " bạn", (5, 11)),
+    ("ok " + "\u0336" * 40, (3, 43)),  # marks with no base letter
+])
+def test_zalgo_text_is_held_with_the_stacked_marks_highlighted(text, span):
+    v = verdict(text=text)
+    assert [r.code for r in v.reasons] == ["stacked_marks"]
+    assert v.decision is Decision.HOLD and v.reasons[0].spans == (span,)
+
+
 def test_premoderation_holds_everything():
     assert codes(premoderation=True) == ["premoderation"]
 
 
 def test_checks_run_in_design_order_and_most_severe_wins():
-    v = verdict(text="thằng chó ngu https://a.vn https://b.vn", article_open=False,
+    zalgo = "ngu https://a.vn https://b.vn z" + "\u0301" * 6
+    v = verdict(text=f"thằng chó {zalgo}", article_open=False,
                 bans=(BanInfo("reader"),), honeypot="x", form_age_seconds=1,
-                recent_texts=("thằng chó ngu https://a.vn https://b.vn",), wordlists=WORDS,
+                recent_texts=(f"thằng chó {zalgo}",), wordlists=WORDS,
                 link_limit=1, first_n_hold=1, premoderation=True, assist_risk=0.9,
                 assist_hold_at=0.5)
     assert [r.code for r in v.reasons] == [
         "article_closed", "reader_banned", "honeypot", "form_too_fast", "duplicate",
-        "banned_word", "suspect_word", "assist_risk", "too_many_links", "new_reader",
-        "premoderation"]
+        "banned_word", "suspect_word", "assist_risk", "too_many_links", "stacked_marks",
+        "new_reader", "premoderation"]
     assert v.decision is Decision.REJECT
-    assert len(DEFAULT_CHECKS) == 11
+    assert len(DEFAULT_CHECKS) == 12
 
 
 def test_every_reason_code_has_vietnamese_and_english_text():

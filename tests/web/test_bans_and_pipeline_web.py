@@ -129,3 +129,18 @@ def test_moderation_queue_json_is_scoped_to_the_moderators_sites(app, client, mo
     post_comment(client, new_token(client), "Ở trang open", site="open")
     login(client, *moderator)
     assert client.get("/api/v1/moderation/queue").get_json()["items"] == []
+
+
+def test_zalgo_text_is_held_even_on_a_post_moderated_site(app, client, open_site):
+    """A newcomer's find: 'a' + 2,990 combining acute accents was published at once."""
+    token = new_token(client)
+    zalgo = post_comment(client, token, "Bình luận " + "a" + "\u0301" * 2990, site=open_site)
+    plain = post_comment(client, token, "Bình luận có dấu tiếng Việt đầy đủ: ệ ỗ ữ ặ.",
+                         site=open_site)
+    assert zalgo.status_code == 201 and plain.status_code == 201
+    assert zalgo.get_json()["status"] == "pending"
+    assert plain.get_json()["status"] == "approved"
+    with app.app_context():
+        held = db.session.get(Comment, zalgo.get_json()["id"])
+        assert held.status is CommentStatus.PENDING
+        assert [r["code"] for r in held.moderation_reasons] == ["stacked_marks"]

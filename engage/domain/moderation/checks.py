@@ -163,6 +163,35 @@ def check_links(ctx: CommentContext) -> Reason | None:
     return Reason(codes.TOO_MANY_LINKS, Decision.HOLD, spans)
 
 
+#: Most combining marks one character may carry before a comment is held.  Vietnamese needs
+#: none after NFC and at most two in NFD (a vowel mark and a tone mark, "ệ" = e + U+0323 +
+#: U+0302); pointed Hebrew and Thai stay within three.  "Zalgo" text stacks dozens, which the
+#: browser draws over the lines around it.  UAX #15 §13 (Stream-Safe Text Format) bounds a run
+#: of non-starters at 30 for processing; this is a display rule, so it is much lower.
+MAX_STACKED_MARKS = 4
+_STACKED_MARKS_RE = re.compile(r"[^\W\d_]?(?:[\u0300-\u036f\u0483-\u0489\u0591-\u05bd"
+                               r"\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])"
+                               rf"{{{MAX_STACKED_MARKS + 1},}}")
+
+
+def stacked_mark_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of characters carrying more than :data:`MAX_STACKED_MARKS` combining marks.
+
+    The marks counted are the combining blocks Zalgo generators draw from (Combining
+    Diacritical Marks and their Extended/Supplement blocks, Cyrillic and Hebrew marks, marks
+    for symbols, half marks); each span covers the base letter (if any) and its marks.
+    """
+    if len(text) < MAX_STACKED_MARKS + 1:
+        return ()
+    return tuple(m.span() for m in _STACKED_MARKS_RE.finditer(text))
+
+
+def check_stacked_marks(ctx: CommentContext) -> Reason | None:
+    """Hold "Zalgo" text: a character with more than :data:`MAX_STACKED_MARKS` marks."""
+    spans = stacked_mark_spans(ctx.text)
+    return Reason(codes.STACKED_MARKS, Decision.HOLD, spans) if spans else None
+
+
 def check_new_reader(ctx: CommentContext) -> Reason | None:
     """Hold a reader's comments until ``first_n_hold`` of them were approved (site setting)."""
     if ctx.reader_approved_count < ctx.first_n_hold:
@@ -185,9 +214,11 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
     check_suspect_words,
     check_assist_risk,
     check_links,
+    check_stacked_marks,
     check_new_reader,
     check_premoderation,
 )
 
 # The checks that read only the text, as ``engage eval-moderation`` measures them.
-TEXT_CHECKS: tuple[Check, ...] = (check_banned_words, check_suspect_words, check_links)
+TEXT_CHECKS: tuple[Check, ...] = (check_banned_words, check_suspect_words, check_links,
+                                  check_stacked_marks)

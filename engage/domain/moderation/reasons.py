@@ -15,6 +15,7 @@ DUPLICATE = "duplicate"
 BANNED_WORD = "banned_word"
 SUSPECT_WORD = "suspect_word"
 TOO_MANY_LINKS = "too_many_links"
+STACKED_MARKS = "stacked_marks"
 NEW_READER = "new_reader"
 PREMODERATION = "premoderation"
 ASSIST_RISK = "assist_risk"
@@ -43,6 +44,9 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
                    "Contains a word that needs review."),
     TOO_MANY_LINKS: ("Có quá nhiều liên kết.",
                      "Contains too many links."),
+    STACKED_MARKS: ("Có ký tự chồng quá nhiều dấu (chữ \"Zalgo\"), có thể che chữ xung quanh.",
+                    "Stacks too many marks on a character (\"Zalgo\" text), which can cover "
+                    "the text around it."),
     NEW_READER: ("Bình luận đầu tiên của bạn đọc mới: chờ duyệt.",
                  "One of a new reader's first comments: held for review."),
     PREMODERATION: ("Trang hoặc bài viết đang bật duyệt trước mọi bình luận.",
