@@ -214,3 +214,13 @@ def engage_cli(engage_server):
         return _run([script, *args], env, REPO_ROOT).strip()
 
     return run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the browser tests together on one pytest-xdist worker, in file order
+    (``--dist loadgroup``): they share one `engage serve` and one Chromium, as in a single
+    process, so no test sees another worker's server state."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
