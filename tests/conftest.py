@@ -37,6 +37,19 @@ PG_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+# The longest single test (the whole XSS/naughty-string corpus through the API, minutes).
+LONGEST_FIRST = ("tests/web/test_corpora_http.py::test_corpora_through_api_moderation_and_widget",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, hand out the longest test first, so it does not leave one worker
+    running alone at the end while the other has finished (order is otherwise unchanged)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    first = [item for item in items if item.nodeid.startswith(LONGEST_FIRST)]
+    items[:] = first + [item for item in items if item not in first]
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "") in ("1", "true", "yes")
 
