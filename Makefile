@@ -33,9 +33,14 @@ run: $(VENV)/.run-deps
 	$(BIN)/engage demo
 	$(BIN)/engage serve
 
+# pytest-xdist workers for `make test` (auto: one per CPU; `make test PYTEST_WORKERS=0` runs in
+# one process).  `--dist loadgroup` keeps each xdist_group (the browser tests, which share one
+# `engage serve` and one Chromium) on one worker, in order.
+PYTEST_WORKERS ?= auto
+
 ## test: the whole suite (PostgreSQL/Redis/browser parts run when their env vars are set)
 test: $(TEST_DEPS)
-	$(BIN)/pytest -W error $(PYTEST_ARGS)
+	$(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## translations: re-extract messages, update the English catalogue, compile it
 translations: $(TEST_DEPS)

@@ -2,28 +2,52 @@
 
 Backends: SQLite always; PostgreSQL when ``ENGAGE_TEST_DATABASE_URL`` is set.  ``.ci/run`` sets it
 and ``ENGAGE_REQUIRE_PG=1``, which turns a missing PostgreSQL into a failure instead of a skip.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) each worker gets its own PostgreSQL database
+and Redis db, derived here from ``ENGAGE_TEST_DATABASE_URL`` / ``ENGAGE_TEST_REDIS_URL`` before
+any test module reads them (see ``tests/workers.py``); subprocesses inherit the derived values.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from engage import create_app
 from engage.domain.moderation.wordlists import clear_matcher_cache
 from engage.extensions import db
-from engage.services import accounts, sites
+from engage.services import accounts, api_keys, sites
 from engage.models import Role
+from workers import use_worker_resources
+
+use_worker_resources()  # before anything reads ENGAGE_TEST_* (test modules, subprocesses)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ENGAGE_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+# The longest single test (the whole XSS/naughty-string corpus through the API, minutes).
+LONGEST_FIRST = ("tests/web/test_corpora_http.py::test_corpora_through_api_moderation_and_widget",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, hand out the longest test first, so it does not leave one worker
+    running alone at the end while the other has finished (order is otherwise unchanged)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    first = [item for item in items if item.nodeid.startswith(LONGEST_FIRST)]
+    items[:] = first + [item for item in items if item not in first]
 
 
 def _flag(name: str) -> bool:
@@ -51,6 +75,86 @@ def _database_uri(backend: str, tmp_path: Path) -> str:
     return PG_URL
 
 
+# One digest of everything in PostgreSQL's ``public`` schema: relations and their columns, types,
+# defaults, constraints, indexes, functions and triggers.  Equal to the digest taken right after
+# ``create_all`` means the schema is still exactly that one, so emptying the tables gives the
+# same database as dropping and re-creating it (a test that migrated, dropped or altered
+# anything changes the digest and gets a real rebuild).
+_PG_SCHEMA_DIGEST = text("""
+SELECT md5(coalesce(string_agg(item, '|' ORDER BY item), '')) FROM (
+  SELECT 'r:' || c.relname::text || ':' || c.relkind::text || ':' || coalesce(a.attname::text, '') || ':'
+         || coalesce(format_type(a.atttypid, a.atttypmod), '') || ':'
+         || coalesce(a.attnotnull::text, '') || ':'
+         || coalesce(pg_get_expr(d.adbin, d.adrelid), '') AS item
+    FROM pg_class c
+    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'i:' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+  UNION ALL
+  SELECT 'k:' || conrelid::regclass::text || ':' || conname::text || ':' || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'f:' || proname::text || ':' || md5(prosrc) FROM pg_proc
+   WHERE pronamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 't:' || t.tgrelid::regclass::text || ':' || t.tgname::text FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+) AS items
+""")
+_pg_fresh_digest: dict[str, str] = {}  # database URI → digest right after create_all
+_sqlite_template: Path | None = None    # a SQLite file holding create_all's schema, no rows
+
+
+def _empty_pg_schema(uri: str) -> bool:
+    """Delete every row and restart every sequence when ``uri``'s schema is the one this
+    process built last (see ``_PG_SCHEMA_DIGEST``); False when it must be rebuilt instead."""
+    known = _pg_fresh_digest.get(uri)
+    if known is None or db.session.execute(_PG_SCHEMA_DIGEST).scalar_one() != known:
+        return False
+    sequences = db.session.execute(text(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars().all()
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+    try:
+        db.session.execute(text("; ".join(statements)))
+        db.session.commit()
+    except Exception:  # e.g. a RESTRICT foreign key a test's rows trip: rebuild instead
+        db.session.rollback()
+        return False
+    return True
+
+
+def _fresh_schema(uri: str) -> None:
+    """Give ``uri`` (inside an app context) the models' schema and no rows, as a drop and
+    ``create_all`` would; an existing SQLite file keeps its rows, as ``create_all`` does."""
+    global _sqlite_template
+    if uri.startswith("postgresql"):
+        if _empty_pg_schema(uri):
+            return
+        db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
+        db.session.commit()
+        db.create_all()
+        _pg_fresh_digest[uri] = db.session.execute(_PG_SCHEMA_DIGEST).scalar_one()
+        db.session.commit()
+        return
+    path = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+    if path is None or path.name == ":memory:" or "?" in uri or path.exists():
+        db.create_all()
+        return
+    if _sqlite_template is None:  # built once per process, copied for every new file
+        folder = Path(tempfile.mkdtemp(prefix="engage-sqlite-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "template.sqlite3"
+        engine = create_engine(f"sqlite:///{template}")
+        db.metadata.create_all(engine)
+        engine.dispose()
+        _sqlite_template = template
+    shutil.copyfile(_sqlite_template, path)
+
+
 def make_app(uri: str, **overrides):
     """An app on ``uri`` with a fresh schema (``init_app`` gives memory:// limits a fresh store)."""
     config = {
@@ -63,11 +167,23 @@ def make_app(uri: str, **overrides):
     app = create_app(config)
     clear_matcher_cache()  # compiled word lists are cached by site id, which every test reuses
     with app.app_context():
-        if uri.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public;"))
-            db.session.commit()
-        db.create_all()
+        _fresh_schema(uri)
     return app
+
+
+# Argon2id at production cost (RFC 9106's second set: 64 MiB, 3 passes, 4 lanes) takes ~0.1-0.3 s
+# of CPU per hash; the suite hashes hundreds of test passwords, a quarter of its CPU time.  Tests
+# hash with the same argon2id code at the lowest cost instead; the production parameters are
+# checked by tests/services/test_password_cost.py, and `engage serve`/gunicorn test servers
+# (other processes) keep them.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Moderator and API-key hashing at argon2id's lowest cost (see ``CHEAP_HASHER``)."""
+    monkeypatch.setattr(accounts, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(api_keys, "_hasher", CHEAP_HASHER)
 
 
 @pytest.fixture(params=BACKENDS)

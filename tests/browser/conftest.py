@@ -242,3 +242,13 @@ def engage_cli(engage_server):
 def cli_for():
     """``cli_for(server)``: a function running `engage …` against that server's database."""
     return _cli_for
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the browser tests together on one pytest-xdist worker, in file order
+    (``--dist loadgroup``): they share one `engage serve` and one Chromium, as in a single
+    process, so no test sees another worker's server state."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))

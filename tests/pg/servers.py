@@ -158,7 +158,9 @@ class Gunicorn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited {self.proc.returncode}: {self.output()}")
             try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=2).read()
+                # A long timeout: a probe given up on while the server is slow would still be
+                # answered (and counted in /metrics) after the caller moved on.
+                urllib.request.urlopen(self.url + "/healthz", timeout=30).read()
                 return
             except OSError:
                 time.sleep(0.2)

@@ -194,8 +194,10 @@ def test_fifty_readers_at_once_through_http(app, live_server, site):
     tokens = [http_json("POST", live_server + "/api/v1/readers")[1]["token"] for _ in range(50)]
     url = live_server + BASE + "/rating"
     with ThreadPoolExecutor(max_workers=25) as pool:
-        list(pool.map(lambda it: http_json("PUT", url, it[1], {"stars": it[0] % 5 + 1}),
-                      enumerate(tokens)))
+        answers = list(pool.map(lambda it: http_json("PUT", url, it[1],
+                                                     {"stars": it[0] % 5 + 1}),
+                                enumerate(tokens)))
+    assert [status for status, _ in answers] == [200] * 50, [a for a in answers if a[0] != 200]
     summary = http_json("GET", live_server + BASE)[1]["rating"]
     assert summary["count"] == 50
     assert sum(int(k) * v for k, v in summary["distribution"].items()) == sum(
