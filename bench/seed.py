@@ -13,7 +13,8 @@ import argparse
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
+from sqlalchemy import text as sql
 
 from engage import create_app
 from engage.domain.identity import issue_reader_token
@@ -85,7 +86,7 @@ def main() -> None:
         # benchmarks ran on it is off (SHOW autovacuum).  Without statistics the counts query
         # filtered every article of the site (estimated at 1 row) instead of using the
         # (site_id, key) index.
-        db.session.execute(text("ANALYZE"))
+        db.session.execute(sql("ANALYZE"))
         db.session.commit()
     with open(args.tokens, "w", encoding="ascii") as handle:
         handle.write("\n".join(token for _, token in tokens) + "\n")
