@@ -1,4 +1,4 @@
-"""The embedded default's rate-limit storage: the ``limits`` library's in-process store, swept inline.
+"""The embedded default's rate-limit store: ``limits``' in-process store, swept inline.
 
 ``limits`` 5.x ``MemoryStorage`` starts a ``threading.Timer`` (10 ms) on every ``incr`` when the
 previous one has finished, and each timer walks every key to drop expired ones.  Under load that

@@ -84,15 +84,20 @@ _UPSERT = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
 _PG_VOTE_SQL = ("SELECT v.outcome, v.r1, v.r2, v.r3, v.r4, v.r5 FROM {source} CROSS JOIN LATERAL "
                 "engage_vote(:slug, :key, {reader}, :stars, :network_hash, :now, :since, :cap, "
                 ":sync) AS v")
-_PG_VOTE = {checked: text(_PG_VOTE_SQL.format(
-    source="(SELECT reader.id FROM reader WHERE reader.id = :reader_id) AS known" if checked
-    else "(SELECT 1) AS known", reader="known.id" if checked else ":reader_id")).bindparams(bindparam("now", type_=Rating.created_at.type),
-                             bindparam("since", type_=Rating.created_at.type),
-                             bindparam("stars", type_=Integer()), bindparam("cap", type_=Integer()),
-                             bindparam("slug", type_=String()), bindparam("key", type_=String()),
-                             bindparam("reader_id", type_=String()),
-                             bindparam("network_hash", type_=String()),
-                             bindparam("sync", type_=String())) for checked in (False, True)}
+_PG_VOTE_PARAMS = (
+    bindparam("now", type_=Rating.created_at.type),
+    bindparam("since", type_=Rating.created_at.type),
+    bindparam("stars", type_=Integer()), bindparam("cap", type_=Integer()),
+    bindparam("slug", type_=String()), bindparam("key", type_=String()),
+    bindparam("reader_id", type_=String()), bindparam("network_hash", type_=String()),
+    bindparam("sync", type_=String()))
+_PG_VOTE = {  # check_reader -> statement
+    True: text(_PG_VOTE_SQL.format(
+        source="(SELECT reader.id FROM reader WHERE reader.id = :reader_id) AS known",
+        reader="known.id")).bindparams(*_PG_VOTE_PARAMS),
+    False: text(_PG_VOTE_SQL.format(source="(SELECT 1) AS known", reader=":reader_id")
+                ).bindparams(*_PG_VOTE_PARAMS),
+}
 
 
 def summary_of(article: Article | None) -> RatingSummary:

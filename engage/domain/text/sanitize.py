@@ -141,7 +141,6 @@ class CommentRenderer:
         paragraphs = [p for p in _PARAGRAPH_BREAK_RE.split(gated) if p]
         return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
-
     def gate_whole(self, escaped: str) -> str:
         """The reference gate: linkify, then pass the whole escaped text through bleach.
 
@@ -157,8 +156,8 @@ class CommentRenderer:
 
         Each distinct link goes to the gate once, as ``<a href="…"></a>``: its text is the same
         escaped text as its ``href`` and is put back after the gate, so html5lib reads each URL
-        once.  If
-        the gate ever changes a link's shape, the whole text is gated the original way.
+        once.  If the gate ever changes a link's shape, the whole text is gated the original
+        way (:meth:`gate_whole`).
 
         :param escaped: ``html.escape(text, quote=True)`` output.
         :returns: the escaped text with each URL replaced by its gated ``<a href="…">…</a>``.
