@@ -270,3 +270,18 @@ def test_the_digest_mail_reaches_the_moderator_once(client, app, smtp, site, mod
     assert "3 bình luận đang chờ duyệt" in digest["Subject"]
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Bình luận chờ duyệt số 0." in digest.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("url,origins,expected", [
+    ("/tin/1.html", ["https://bao.vn"], "https://bao.vn/tin/1.html"),
+    ("tin/1.html", [], "http://engage.test/tin/1.html"),  # no origin: PUBLIC_BASE_URL
+    ("https://khac.vn/a", ["https://bao.vn"], "https://khac.vn/a"),  # absolute stays
+    ("javascript:alert(1)", ["https://bao.vn"], ""),  # never a non-http(s) link in a mail
+    ("", ["https://bao.vn"], ""),
+    (None, [], ""),
+])
+def test_article_links_in_mail_are_absolute_http(url, origins, expected):
+    from types import SimpleNamespace
+
+    from engage.services.mail_messages import absolute_article_url
+    assert absolute_article_url(url, SimpleNamespace(allowed_origins=origins), BASE) == expected
