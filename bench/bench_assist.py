@@ -28,26 +28,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engage.assist.model import fit_model, load_model  # noqa: E402
-from engage.assist.training import evaluate, read_labelled  # noqa: E402
-
-
-def percentile(sorted_ms: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    return sorted_ms[max(0, min(len(sorted_ms) - 1, round(q * len(sorted_ms)) - 1))]
+from engage.assist.training import (  # noqa: E402
+    evaluate, nearest_rank, read_labelled, scoring_times_ms)
 
 
 def latency(model, texts: list[str]) -> dict:
     """Cold pass, then a warm pass; milliseconds per comment."""
     figures = {}
     for name in ("cold", "warm"):
-        samples = []
-        for text in texts:
-            started = time.perf_counter()
-            model.score(text)
-            samples.append((time.perf_counter() - started) * 1000.0)
-        samples.sort()
+        samples = scoring_times_ms(model, texts)
         figures[name] = {"p50_ms": round(statistics.median(samples), 3),
-                         "p99_ms": round(percentile(samples, 0.99), 3),
+                         "p99_ms": round(nearest_rank(samples, 0.99), 3),
                          "max_ms": round(samples[-1], 3)}
     return figures
 

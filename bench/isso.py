@@ -122,7 +122,7 @@ def measure_engage(args, tmp: Path) -> dict:
                     "--articles", "50", "--comments", "20", "--votes", "1000"],
                    env=env, check=True)
     port = run.free_port()
-    server = run.gunicorn("engage:create_app()", port, args.workers, env, tmp / "engage.log")
+    server = run.gunicorn("engage:create_app()", port, args, env, tmp / "engage.log")
     base = f"http://127.0.0.1:{port}"
     try:
         run.wait_http(base + "/healthz")

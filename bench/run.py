@@ -67,11 +67,9 @@ def server_settings(args) -> list[str]:
     return ["-k", "sync", "-w", str(args.workers)]
 
 
-def gunicorn(app: str, port: int, workers, env: dict, log: Path) -> subprocess.Popen:
-    """Start gunicorn on 127.0.0.1:``port``; ``workers`` is a count (sync) or the parsed args."""
-    options = (["-k", "sync", "-w", str(workers)] if isinstance(workers, int)
-               else server_settings(workers))
-    cmd = [str(BIN / "gunicorn"), *options, "-b", f"127.0.0.1:{port}",
+def gunicorn(app: str, port: int, args, env: dict, log: Path) -> subprocess.Popen:
+    """Start gunicorn on 127.0.0.1:``port`` with :func:`server_settings` for ``args``."""
+    cmd = [str(BIN / "gunicorn"), *server_settings(args), "-b", f"127.0.0.1:{port}",
            "--chdir", str(HERE), "--log-level", "warning", app]
     return subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 

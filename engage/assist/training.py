@@ -146,16 +146,25 @@ def evaluate(model: AssistModel, examples: Sequence[Example], *, timing_rows: in
     }
 
 
-def _timings(model: AssistModel, texts: Sequence[str]) -> tuple[float | None, float | None]:
-    """Median and 99th percentile of one-comment scoring time, in milliseconds."""
-    if not texts:
-        return None, None
-    model.score(texts[0])  # first call fills lazy caches
+def scoring_times_ms(model: AssistModel, texts: Sequence[str]) -> list[float]:
+    """One ``model.score`` per text, timed: milliseconds per comment, ascending."""
     samples = []
     for text in texts:
         started = time.perf_counter()
         model.score(text)
         samples.append((time.perf_counter() - started) * 1000.0)
-    samples.sort()
-    p99 = samples[min(len(samples) - 1, math.ceil(0.99 * len(samples)) - 1)]
-    return round(statistics.median(samples), 3), round(p99, 3)
+    return sorted(samples)
+
+
+def nearest_rank(sorted_values: Sequence[float], q: float) -> float:
+    """The nearest-rank ``q``-quantile (0 < q ≤ 1) of an ascending, non-empty sequence."""
+    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))]
+
+
+def _timings(model: AssistModel, texts: Sequence[str]) -> tuple[float | None, float | None]:
+    """Median and 99th percentile of one-comment scoring time, in milliseconds."""
+    if not texts:
+        return None, None
+    model.score(texts[0])  # first call fills lazy caches
+    samples = scoring_times_ms(model, texts)
+    return round(statistics.median(samples), 3), round(nearest_rank(samples, 0.99), 3)
