@@ -10,18 +10,19 @@ from sqlalchemy.orm import Session, aliased
 
 from engage.domain.comments import (
     CommentLimits, PreparedComment, is_reserved_name, prepare_comment)
-from engage.domain.errors import InvalidInput, NotFound
+from engage.domain.errors import InvalidInput, NotFound, Unauthorized
 from engage.domain.moderation.pipeline import (
     CommentContext, Decision, public_status, run_pipeline)
-from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Site
+from engage.models import Article, Comment, CommentStatus, Membership, Moderator, Reader, Site
 from engage.domain.mail import MailAddress
 from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
-from engage.services.idempotency import RetryGuard, claim_request, settle_claims
+from engage.services.idempotency import RetryGuard, held_answer, take_claims
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.sites import (
     SLUG_RE, article_for_write, ensure_open, find_article, get_site, validate_article_key)
-from engage.services.moderation_facts import ModerationSettings, comment_context
+from engage.services.moderation_facts import (
+    ModerationSettings, PrefetchedFacts, comment_context, prefetch_columns, prefetched_from)
 from engage.services.tx import write_transaction
 from engage.services.webhooks import enqueue_comment_change
 
@@ -60,7 +61,8 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
                    now: datetime, limits: CommentLimits, *, honeypot: str = "",
                    form_age_ms: int | None = None, retry: RetryGuard | None = None,
                    assist: AssistRuntime | None = None,
-                   contact: MailAddress | None = None) -> SubmitResult:
+                   contact: MailAddress | None = None,
+                   check_reader: bool = False) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
@@ -70,13 +72,17 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     :param honeypot: the widget's hidden field (people leave it empty).
     :param form_age_ms: time between showing the form and sending it, if the client said.
     :param retry: an ``Idempotency-Key`` and the doubles window: a repeated request gets the
-        first answer back instead of a second comment (:func:`claim_request`).
+        first answer back instead of a second comment (:func:`take_claims`).
     :param assist: the worker's moderation-assistant models; the risk (and its words) is a
         pipeline fact and is stored with the comment.
     :param contact: the address the reader left for reply notices (validated by
         :func:`engage.domain.mail.normalise_address`); stored with the comment and confirmed
         by mail first (:func:`engage.services.notices.subscribe`).  Only rows are written:
         posting never waits on a mail server.
+    :param check_reader: refuse the comment unless ``reader_id`` names an issued reader (a
+        token's signature proves it was issued, not that the reader has not erased their data
+        since); checked in the statement that reads the site.  The web layer passes ``True``.
+    :raises Unauthorized: ``reader_token_invalid`` (with ``check_reader``: the reader was erased).
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
         ``idempotency_key_reused``.
     :raises NotFound: ``site_not_found``, ``article_not_found``.
@@ -84,33 +90,51 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     """
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
     facts = (reader_id, prepared, parent_id, network_hash, now, honeypot, form_age_ms, assist)
-    # Judge before taking the write lock: every fact the pipeline needs is a read, and on SQLite
-    # the lock serialises all writers, so only the inserts wait behind it.  A ban or a parent
-    # change landing in between is as if the comment had arrived a moment earlier.
-    judged = _judge_existing(session, site_slug, article_key, *facts)
-    with write_transaction(session):
-        if judged is None:  # the article's first comment: create it, judge under the lock
-            site, article = _site_and_article(session, site_slug, article_key, now)
-            judged = _judge(session, site, article, *facts)
-        site, article, top_parent, verdict, risk = judged
-        replay, claims = claim_request(session, retry, reader_id, article.id, parent_id,
-                                       prepared.text, now)
-        if replay is not None:
-            result = SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
-        else:
+    where = (site_slug, article_key, reader_id, network_hash, check_reader)
+    # On SQLite the write lock serialises all writers, so every fact the pipeline needs is read
+    # and judged before taking it, and only the inserts wait behind it (a ban or a parent
+    # change landing in between is as if the comment had arrived a moment earlier).  PostgreSQL
+    # has no such lock: reading inside the write transaction saves a commit's round trip.
+    early = session.get_bind().dialect.name == "sqlite"
+    judged = _judge_existing(session, *where, *facts) if early else None
+    try:
+        with write_transaction(session):
+            if not early:
+                judged = _judge_existing(session, *where, *facts)
+            if judged is None:  # the article's first comment: create it, judge under the lock
+                site, article = _site_and_article(session, *where, now=now)
+                judged = _judge(session, site, article, *facts)
+            site, article, top_parent, verdict, risk = judged
             result = _insert_comment(session, site, article, top_parent, verdict, risk,
                                      reader_id, prepared, network_hash, now)
+            if not take_claims(session, retry, reader_id, article.id, parent_id, prepared.text,
+                               now, result.id, result.shown()):
+                raise _Repeated()  # rolls this comment back: the first answer stands
             if contact is not None:
                 notices.subscribe(session, site.id, result.id, reader_id, contact, now)
             if top_parent is not None and result.status is CommentStatus.APPROVED:
                 notices.notify_published(session, result.id, now, held=False)
-            settle_claims(session, claims, result.id, result.shown())
-    return result
+            return result
+    except _Repeated:
+        pass
+    replay = held_answer(session, retry, reader_id, article.id, parent_id, prepared.text, now)
+    if replay is None:  # the first answer expired just now: this request is new after all
+        return submit_comment(session, site_slug, article_key, reader_id, author_name, text,
+                              parent_id, network_hash, now, limits, honeypot=honeypot,
+                              form_age_ms=form_age_ms, retry=retry, assist=assist,
+                              contact=contact, check_reader=check_reader)
+    return SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
 
 
-def _judge_existing(session: Session, site_slug: str, article_key: str, *facts):
+class _Repeated(Exception):
+    """The request repeats one already answered (a live claim holds its key or its text)."""
+
+
+def _judge_existing(session: Session, site_slug: str, article_key: str, reader_id: str,
+                    network_hash: str, check_reader: bool, *facts):
     """:func:`_judge` for an article that exists (``None`` when it must be created first)."""
-    site, article = _site_and_article(session, site_slug, article_key, None, create=False)
+    site, article = _site_and_article(session, site_slug, article_key, reader_id, network_hash,
+                                      check_reader, now=None, create=False)
     return None if article is None else _judge(session, site, article, *facts)
 
 
@@ -121,30 +145,46 @@ _MT, _MS = Moderator.__table__, Membership.__table__
 _RESERVED_SUBQUERY = (select(func.aggregate_strings(_MT.c.display_name, "\n"))
                       .select_from(_MT.join(_MS, _MS.c.moderator_id == _MT.c.id))
                       .where(_MS.c.site_id == _S.c.id).scalar_subquery())
-_SITE_ARTICLE_ROW = (
-    select(*(c.label(f"s_{c.name}") for c in _S.c), *(c.label(f"a_{c.name}") for c in _A.c),
-           _RESERVED_SUBQUERY.label("reserved"))
+# ... and, in the same statement, whether the reader's row exists (its token not revoked) and the
+# reader's facts for the moderation pipeline (:func:`prefetch_columns`): one query judges a
+# comment in the usual case.
+_SITE_ARTICLE_ROW = {
+    dialect: select(*(c.label(f"s_{c.name}") for c in _S.c),
+                    *(c.label(f"a_{c.name}") for c in _A.c),
+                    _RESERVED_SUBQUERY.label("reserved"),
+                    exists().where(Reader.__table__.c.id == bindparam("reader_id"))
+                    .label("reader_known"),
+                    *prefetch_columns(dialect))
     .select_from(_S.outerjoin(_A, and_(_A.c.site_id == _S.c.id, _A.c.key == bindparam("key"))))
-    .where(_S.c.slug == bindparam("slug")))
+    .where(_S.c.slug == bindparam("slug"))
+    for dialect in ("postgresql", "sqlite")}
 
 
-def _site_and_article(session: Session, site_slug: str, article_key: str, now: datetime | None,
-                      *, create: bool = True):
+def _site_and_article(session: Session, site_slug: str, article_key: str, reader_id: str,
+                      network_hash: str, check_reader: bool, *, now: datetime | None,
+                      create: bool = True):
     """The site and article rows for a new comment; the article is created on first use where
     the site allows it (with ``create=False``: ``None`` for a missing article).
 
     :returns: ``(site, article)``: plain attribute objects with the tables' columns; the site's
-        also has ``reserved_names`` (its name and its moderators' display names).
+        also has ``reserved_names`` (its name and its moderators' display names) and
+        ``prefetched`` (the reader's :class:`PrefetchedFacts`).
     :raises NotFound: ``site_not_found``, ``article_not_found``.
     :raises InvalidInput: ``article_key_invalid``.
+    :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and the reader was erased).
     """
     validate_article_key(article_key)
-    row = (session.connection().execute(_SITE_ARTICLE_ROW, {"slug": site_slug, "key": article_key})
-           .mappings().first() if SLUG_RE.match(site_slug) else None)
+    conn = session.connection()
+    row = (conn.execute(_SITE_ARTICLE_ROW[conn.dialect.name], {
+        "slug": site_slug, "key": article_key, "reader_id": reader_id,
+        "network_hash": network_hash}).mappings().first() if SLUG_RE.match(site_slug) else None)
     if row is None:
         raise NotFound("site_not_found")
+    if check_reader and not row["reader_known"]:
+        raise Unauthorized("reader_token_invalid")
     site = SimpleNamespace(**{c.name: row[f"s_{c.name}"] for c in _S.c})
     site.reserved_names = [site.name, *(row["reserved"] or "").split("\n")]
+    site.prefetched = prefetched_from(row)
     article = (SimpleNamespace(**{c.name: row[f"a_{c.name}"] for c in _A.c})
                if row["a_id"] is not None else None)
     if article is None and create:
@@ -169,7 +209,7 @@ def _judge(session: Session, site, article, reader_id: str, prepared: PreparedCo
     verdict = run_pipeline(moderation_context(
         session, site, article, prepared.text, now, is_reply=top_parent is not None,
         reader_id=reader_id, network_hash=network_hash, honeypot=honeypot,
-        form_age_ms=form_age_ms, risk=risk))
+        form_age_ms=form_age_ms, risk=risk, prefetched=getattr(site, "prefetched", None)))
     return site, article, top_parent, verdict, risk
 
 
@@ -207,18 +247,21 @@ def moderation_context(session: Session, site: Site, article: Article, text: str
                        now: datetime, *, is_reply: bool, reader_id: str, network_hash: str,
                        honeypot: str = "", form_age_ms: int | None = None,
                        exclude_comment: int | None = None,
-                       risk: RiskFacts | None = None) -> CommentContext:
+                       risk: RiskFacts | None = None,
+                       prefetched: PrefetchedFacts | None = None) -> CommentContext:
     """The facts the moderation pipeline judges a comment by — one place, so a reader's edit
     (``engage.services.comment_edits``) is judged exactly like a new comment (gathered by
     :func:`engage.services.moderation_facts.comment_context`).
 
     :param exclude_comment: the edited comment, whose own old text is no duplicate of it.
     :param risk: the moderation assistant's score of ``text`` (:meth:`AssistRuntime.facts`).
+    :param prefetched: the reader's facts read with the site row (a new comment).
     """
     ctx = comment_context(session.connection(), site=site, article=article, text=text,
                           now=now, reader_id=reader_id, network_hash=network_hash,
                           is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
-                          settings=ModerationSettings(), exclude_comment=exclude_comment)
+                          settings=ModerationSettings(), exclude_comment=exclude_comment,
+                          prefetched=prefetched)
     if risk is None:
         return ctx
     return replace(ctx, assist_risk=risk.risk, assist_terms=risk.terms,

@@ -10,11 +10,12 @@ Two kinds of claim, both rows of ``request_claim`` under one unique constraint
   (in answer to the same comment) within a short window — a double click, a resend after a lost
   answer — gets the first comment back instead of a second one.
 
-Claims are taken with ``INSERT … ON CONFLICT DO NOTHING`` inside the comment's own transaction,
-never by checking first: when two identical requests race, the second insert waits for the first
-transaction (PostgreSQL's unique index; SQLite's ``BEGIN IMMEDIATE`` lock) and then finds its row
-with the answer already in it.  A failed request rolls back its claim with everything else, so a
-retry after a 4xx runs again (nothing was stored to replay).
+Claims are taken with ``INSERT … ON CONFLICT`` inside the comment's own transaction, right after
+the comment's insert and holding its answer, never by checking first: when two identical requests
+race, the second insert waits for the first transaction (PostgreSQL's unique index; SQLite's
+``BEGIN IMMEDIATE`` lock), finds the live claim, rolls back its own comment and answers with the
+first one.  A failed request rolls back its claim with everything else, so a retry after a 4xx
+runs again (nothing was stored to replay).
 """
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import InvalidInput
 from engage.models import ClaimScope, RequestClaim
+from engage.services.tx import write_transaction
 
 # Every this many new claims (by id), one bounded batch of everyone's expired claims is deleted.
 PURGE_EVERY = 64
@@ -65,41 +67,80 @@ def text_fingerprint(article_id: int, parent_id: int | None, text: str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def claim_request(session: Session, guard: RetryGuard | None, reader_id: str, article_id: int,
-                  parent_id: int | None, text: str, now: datetime
-                  ) -> tuple[Replay | None, list[int]]:
-    """Take this request's claims, or find the first answer they already hold.
-
-    Must run inside the comment's write transaction; call :func:`settle_claims` with the
-    answer before it commits.
-
-    :returns: ``(replay, claim_ids)``: ``replay`` is the first answer when this request repeats
-        an earlier one (else ``None``); ``claim_ids`` are the new claims to settle.
-    :raises InvalidInput: ``idempotency_key_reused`` (the key came with another request).
-    """
-    if guard is None:
-        return None, []
-    taken: list[int] = []
+def _claims_for(guard: RetryGuard, article_id: int, parent_id: int | None, text: str,
+                now: datetime) -> list[tuple[ClaimScope, str, str, datetime]]:
+    """The claims one request takes: ``(scope, key, request hash, expires at)``, key first."""
+    claims = []
     if guard.key is not None:
-        claim_id, held = _take(session, reader_id, ClaimScope.KEY, guard.key, guard.request_hash,
-                               now, now + timedelta(seconds=guard.key_ttl_s))
-        if held is not None:
-            if held.request_hash != guard.request_hash:
-                raise InvalidInput("idempotency_key_reused", field="Idempotency-Key")
-            return Replay(held.comment_id or 0, held.comment_status), []
-        taken.append(claim_id)
+        claims.append((ClaimScope.KEY, guard.key, guard.request_hash,
+                       now + timedelta(seconds=guard.key_ttl_s)))
     if guard.duplicate_window_s > 0:
         fingerprint = text_fingerprint(article_id, parent_id, text)
-        claim_id, held = _take(session, reader_id, ClaimScope.TEXT, fingerprint, fingerprint,
-                               now, now + timedelta(seconds=guard.duplicate_window_s))
-        if held is not None:
-            replay = Replay(held.comment_id or 0, held.comment_status)
-            settle_claims(session, taken, replay.comment_id, replay.status)  # key → same answer
-            return replay, []
-        taken.append(claim_id)
-    if taken and taken[-1] % PURGE_EVERY == 0:
+        claims.append((ClaimScope.TEXT, fingerprint, fingerprint,
+                       now + timedelta(seconds=guard.duplicate_window_s)))
+    return claims
+
+
+def take_claims(session: Session, guard: RetryGuard | None, reader_id: str, article_id: int,
+                parent_id: int | None, text: str, now: datetime, comment_id: int,
+                status: str) -> bool:
+    """Take this request's claims, each already holding its answer: the comment inserted just
+    before in the same write transaction, and the status the reader is told.
+
+    Taking the claims after the insert saves writing each claim twice (empty, then settled).
+    When an identical request races this one, the claim insert waits on the other's unique
+    index entry (PostgreSQL) or the other has already committed (SQLite's ``BEGIN IMMEDIATE``).
+
+    :returns: ``False`` when a live claim already holds one of the keys: the caller must roll
+        the whole transaction back (its comment with it) and answer :func:`held_answer`.
+    """
+    if guard is None:
+        return True
+    conn = session.connection()
+    claim_id = 0
+    for scope, key, request_hash, expires_at in _claims_for(guard, article_id, parent_id, text,
+                                                            now):
+        claim_id = conn.execute(_CLAIM[conn.dialect.name], {
+            "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
+            "comment_id": comment_id, "comment_status": status, "created_at": now,
+            "expires_at": expires_at}).scalar_one_or_none()
+        if claim_id is None:
+            return False
+    if claim_id and claim_id % PURGE_EVERY == 0:
         purge_expired(session, now)
-    return None, taken
+    return True
+
+
+def held_answer(session: Session, guard: RetryGuard, reader_id: str, article_id: int,
+                parent_id: int | None, text: str, now: datetime) -> Replay | None:
+    """The first answer to a repeated request, after :func:`take_claims` found a live claim and
+    the request's transaction was rolled back.
+
+    A key claim answers for its key (another request under the same key: 422).  Otherwise the
+    "same text" claim answers, and this request's key (if any) is recorded with that same
+    answer, so a retry under the key gets it too.
+
+    :returns: the first answer, or ``None`` when the claim expired in between (post again).
+    :raises InvalidInput: ``idempotency_key_reused`` (the key came with another request).
+    """
+    conn = session.connection()
+    claims = _claims_for(guard, article_id, parent_id, text, now)
+    for scope, key, request_hash, _ in claims:
+        held = conn.execute(_HELD, {"reader_id": reader_id, "scope": scope, "key": key}).first()
+        if held is None or held.expires_at <= now:
+            continue
+        if held.request_hash != request_hash:
+            raise InvalidInput("idempotency_key_reused", field="Idempotency-Key")
+        replay = Replay(held.comment_id or 0, held.comment_status)
+        if scope is ClaimScope.TEXT and guard.key is not None:
+            with write_transaction(session):  # key → the same answer
+                session.connection().execute(_CLAIM[conn.dialect.name], {
+                    "reader_id": reader_id, "scope": ClaimScope.KEY, "key": guard.key,
+                    "request_hash": guard.request_hash, "comment_id": replay.comment_id or None,
+                    "comment_status": replay.status, "created_at": now,
+                    "expires_at": claims[0][3]})
+        return replay
+    return None
 
 
 def _claim_statement(dialect: str):
@@ -112,8 +153,9 @@ def _claim_statement(dialect: str):
     stmt = insert(_T)
     return stmt.on_conflict_do_update(
         index_elements=["reader_id", "scope", "key"],
-        set_={"request_hash": stmt.excluded.request_hash, "comment_id": None,
-              "comment_status": "", "created_at": stmt.excluded.created_at,
+        set_={"request_hash": stmt.excluded.request_hash, "comment_id": stmt.excluded.comment_id,
+              "comment_status": stmt.excluded.comment_status,
+              "created_at": stmt.excluded.created_at,
               "expires_at": stmt.excluded.expires_at},
         where=_T.c.expires_at <= stmt.excluded.created_at,
     ).returning(_T.c.id)
@@ -122,35 +164,10 @@ def _claim_statement(dialect: str):
 _T = RequestClaim.__table__
 # Built once: every comment post takes at least one claim.
 _CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
-_HELD = select(_T.c.id, _T.c.request_hash, _T.c.comment_id, _T.c.comment_status).where(
+_HELD = select(_T.c.id, _T.c.request_hash, _T.c.comment_id, _T.c.comment_status,
+               _T.c.expires_at).where(
     _T.c.reader_id == bindparam("reader_id"), _T.c.scope == bindparam("scope"),
     _T.c.key == bindparam("key"))
-_SETTLE = (update(_T).where(_T.c.id.in_(bindparam("ids", expanding=True)))
-           .values(comment_id=bindparam("comment_id"), comment_status=bindparam("status")))
-
-
-def _take(session: Session, reader_id: str, scope: ClaimScope, key: str, request_hash: str,
-          now: datetime, expires_at: datetime):
-    """Insert a claim (or take over an expired one), or find the live claim holding the key.
-
-    :returns: ``(new claim id, None)``, or ``(0, the claim that holds the key)`` as a row with
-        ``request_hash``, ``comment_id`` and ``comment_status``.
-    """
-    conn = session.connection()
-    claim_id = conn.execute(_CLAIM[conn.dialect.name], {
-        "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
-        "comment_status": "", "created_at": now, "expires_at": expires_at}).scalar_one_or_none()
-    if claim_id is not None:
-        return claim_id, None
-    return 0, conn.execute(_HELD, {"reader_id": reader_id, "scope": scope, "key": key}).one()
-
-
-def settle_claims(session: Session, claim_ids: list[int], comment_id: int, status: str) -> None:
-    """Record the answer (comment and status) in the claims this request took."""
-    if claim_ids:
-        session.connection().execute(_SETTLE, {"ids": claim_ids, "comment_id": comment_id,
-                                               "status": status})
-
 
 def release_text_claims(session: Session, comment_id: int) -> None:
     """Forget the "same text" claims of a comment whose text changed or that was deleted, so

@@ -231,7 +231,7 @@ def post_comment(site: str, article: str):
     A retry (same ``Idempotency-Key`` and body) or a double (same text within a minute) gets
     the first answer again, marked ``Idempotent-Replayed: true``.
     """
-    reader = reader_id()
+    reader = reader_claim()  # the statement reading the site checks the reader was not erased
     body = parse_body(CommentBody)
     result = comments.submit_comment(db.session, site, article, reader, body.author_name,
                                      body.text, body.parent_id, network_hash(), utcnow(),
@@ -239,7 +239,7 @@ def post_comment(site: str, article: str):
                                      form_age_ms=body.elapsed_ms,
                                      retry=retry_guard(body, site, article),
                                      assist=current_app.extensions["engage_assist"],
-                                     contact=_contact(body.email))
+                                     contact=_contact(body.email), check_reader=True)
     COMMENTS.labels("replayed" if result.replayed else result.status.value).inc()
     headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
     return jsonify({"id": result.id, "status": result.shown()}), 201, headers
