@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from engage.domain.errors import EngageError
 from engage.extensions import db
 from engage.services.reader_data import READER_EXISTS
-from engage.services.listing import counts_from_rows, counts_query_for, parse_article_keys
+from engage.services.listing import (
+    counts_from_rows, counts_query_for, counts_query_key, counts_query_params, parse_article_keys)
 from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, VERSION_QUERY
 from engage.web.api.params import parse_page_args
 from engage.web.api.views import article_etag, counts_body
@@ -50,7 +51,7 @@ class PublicReadFastPath:
         self._local = threading.local()
         self._pinned: list = []
         self._pinned_lock = threading.Lock()
-        self._counts_compiled: dict[int, object] = {}  # per number of keys
+        self._counts_compiled: dict[int, object] = {}  # per counts_query_key
         atexit.register(self.close)
         self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
 
@@ -92,12 +93,12 @@ class PublicReadFastPath:
             keys = parse_article_keys(_query(environ)("articles") or "")
             if not SLUG_RE.match(site):
                 return None
-            compiled = self._counts_compiled.get(len(keys))
+            dialect = self.engine.dialect
+            which = counts_query_key(dialect, len(keys))
+            compiled = self._counts_compiled.get(which)
             if compiled is None:
-                compiled = self._counts_compiled[len(keys)] = counts_query_for(
-                    self.engine.dialect, len(keys))
-            params = {f"k{i}": key for i, key in enumerate(keys)}
-            params["slug"] = site
+                compiled = self._counts_compiled[which] = counts_query_for(dialect, len(keys))
+            params = counts_query_params(dialect, site, keys)
             body = counts_body(counts_from_rows(keys, self._raw_rows(compiled, params)))
         except (EngageError, SQLAlchemyError, NotPinned, self.driver_errors):
             return None
