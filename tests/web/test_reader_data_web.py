@@ -134,3 +134,23 @@ def test_an_erased_readers_vote_is_refused_and_writes_nothing(app, client, open_
         assert counters.verify_counters(db.session) == []
     summary = client.get("/api/v1/sites/open/articles/exists").get_json()["rating"]
     assert summary["count"] == 1 and summary["distribution"]["4"] == 1
+
+
+def test_an_erased_readers_comment_is_refused_and_writes_nothing(app, client, open_site):
+    """The comment checks the reader in the statement that reads the site (no query of its
+    own): on an article that exists and on one the comment would create, an erased token gets
+    401, and no comment, claim or article is written."""
+    writer, token = new_token(client), new_token(client)
+    assert post_comment(client, writer, "Bài có rồi", site="open",
+                        article="exists").status_code == 201
+    client.delete("/api/v1/reader", headers={"X-Engage-Reader": token})
+    for article in ("exists", "would-be-created"):
+        refused = post_comment(client, token, "Ý kiến sau khi xoá", site="open", article=article)
+        assert refused.status_code == 401, article
+        assert refused.get_json()["error"]["code"] == "reader_token_invalid"
+    with app.app_context():
+        assert reader_data.rows_naming(db.session, _rid(token)) == 0
+        assert db.session.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
+        assert db.session.execute(select(func.count()).select_from(Article).where(
+            Article.key == "would-be-created")).scalar_one() == 0
+        assert counters.verify_counters(db.session) == []
