@@ -67,7 +67,7 @@ def text_fingerprint(article_id: int, parent_id: int | None, text: str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _claims_for(guard: RetryGuard, article_id: int, parent_id: int | None, text: str,
+def claims_for(guard: RetryGuard, article_id: int, parent_id: int | None, text: str,
                 now: datetime) -> list[tuple[ClaimScope, str, str, datetime]]:
     """The claims one request takes: ``(scope, key, request hash, expires at)``, key first."""
     claims = []
@@ -98,7 +98,7 @@ def take_claims(session: Session, guard: RetryGuard | None, reader_id: str, arti
         return True
     conn = session.connection()
     claim_id = 0
-    for scope, key, request_hash, expires_at in _claims_for(guard, article_id, parent_id, text,
+    for scope, key, request_hash, expires_at in claims_for(guard, article_id, parent_id, text,
                                                             now):
         claim_id = conn.execute(_CLAIM[conn.dialect.name], {
             "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
@@ -106,9 +106,15 @@ def take_claims(session: Session, guard: RetryGuard | None, reader_id: str, arti
             "expires_at": expires_at}).scalar_one_or_none()
         if claim_id is None:
             return False
+    purge_now_and_then(session, claim_id, now)
+    return True
+
+
+def purge_now_and_then(session: Session, claim_id: int, now: datetime) -> None:
+    """After taking claim ``claim_id``: every :data:`PURGE_EVERY` claims, one bounded batch of
+    everyone's expired claims is deleted (:func:`purge_expired`)."""
     if claim_id and claim_id % PURGE_EVERY == 0:
         purge_expired(session, now)
-    return True
 
 
 def held_answer(session: Session, guard: RetryGuard, reader_id: str, article_id: int,
@@ -124,7 +130,7 @@ def held_answer(session: Session, guard: RetryGuard, reader_id: str, article_id:
     :raises InvalidInput: ``idempotency_key_reused`` (the key came with another request).
     """
     conn = session.connection()
-    claims = _claims_for(guard, article_id, parent_id, text, now)
+    claims = claims_for(guard, article_id, parent_id, text, now)
     for scope, key, request_hash, _ in claims:
         held = conn.execute(_HELD, {"reader_id": reader_id, "scope": scope, "key": key}).first()
         if held is None or held.expires_at <= now:
