@@ -115,7 +115,7 @@ class TopRatedQuery(BaseModel):
 
 
 def _row_id() -> Any:
-    """An optional row id query parameter (``queue_views.int_arg``)."""
+    """An optional row id query parameter (``engage.web.moderation.params.int_arg``)."""
     return Field(default=None, ge=1, le=2**31 - 1)
 
 

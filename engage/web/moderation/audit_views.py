@@ -14,7 +14,7 @@ from engage.models import ModerationActionKind
 from engage.services import audit
 from engage.services.moderation_queue import check_scope, moderator_sites
 from engage.web.i18n import display_datetime, select_timezone
-from engage.web.moderation.queue_views import int_arg
+from engage.web.moderation.params import int_arg
 from engage.web.moderation.views import bp
 
 PAGE = 100
