@@ -10,6 +10,7 @@ from pydantic import (
     AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
     ValidationError)
 
+from engage.domain.moderation.reasons import REASON_TEXT
 from engage.web.errors import RequestError
 
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -114,6 +115,9 @@ class TopRatedQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=50)
 
 
+ReasonCode = Literal[tuple(REASON_TEXT)]  # the queue's reason filter: a stored code only
+
+
 def _row_id() -> Any:
     """An optional row id query parameter (``engage.web.moderation.params.int_arg``)."""
     return Field(default=None, ge=1, le=2**31 - 1)
@@ -128,8 +132,8 @@ class QueueQuery(BaseModel):
     status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
     site: int | None = _row_id()
     article: int | None = _row_id()
-    reason: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$",
-                               description="a pipeline reason code")
+    reason: ReasonCode | None = Field(
+        default=None, description="a stored reason code (another answers 422 reason_invalid)")
     reader: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
                                description="a reader id")
     order: Literal["oldest", "newest", "risk"] = Field(

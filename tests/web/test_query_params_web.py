@@ -1,0 +1,74 @@
+"""Query parameters with unknown or malformed values answer a clear 4xx (the workspace's error
+page, or the API's JSON error with a ``code``) instead of being silently ignored; valid values
+keep working.  ``?lang=`` is the one parameter that falls back instead (see ``select_locale``)."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.models import (
+    CommentStatus, Membership, ModerationAction, ModerationActionKind, Moderator, Role, Site)
+from engage.services import accounts, moderation_actions, sites
+from engage.models.types import utcnow
+from helpers import login, new_token, post_comment
+
+QUEUE_IDS = re.compile(r'data-comment-id="(\d+)"')
+
+
+@pytest.fixture
+def setup(app, client, site):
+    """Site ``news`` with one held comment, a site ``rival`` the moderator cannot see, and an
+    admin of ``news`` logged in; returns the ids."""
+    with app.app_context():
+        sites.create_site(db.session, "rival", "Báo Đối Thủ", [], premoderation=True,
+                          auto_create_articles=True)
+        accounts.create_moderator(db.session, "boss", "correct horse battery", "Tổng biên tập",
+                                  [site], Role.ADMIN)
+        ids = dict(db.session.execute(select(Site.slug, Site.id)).all())
+    comment = post_comment(client, new_token(client), "Bình luận chờ duyệt").get_json()["id"]
+    login(client, "boss", "correct horse battery")
+    return {"news": ids["news"], "rival": ids["rival"], "comment": comment}
+
+
+def _error_page(response, status: int, message: str) -> None:
+    assert response.status_code == status
+    assert f"<p>{message}</p>" in response.get_data(as_text=True)
+
+
+def _api_error(response, status: int, code: str, field: str | None = None) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    if field:
+        assert error["details"]["field"] == field
+
+
+# Queue --------------------------------------------------------------------------------------
+
+def test_queue_refuses_a_reason_code_that_no_comment_can_have(client, setup):
+    # before: any lower-case word was accepted and showed an empty queue
+    _error_page(client.get("/moderation/?reason=not_a_reason"), 422, "Lý do không hợp lệ.")
+    _error_page(client.get("/moderation/?reason=not_a_reason&lang=en"), 422, "Invalid reason.")
+    _api_error(client.get("/api/v1/moderation/queue?reason=not_a_reason"), 422,
+               "reason_invalid", "reason")
+    held = client.get("/moderation/?reason=premoderation").get_data(as_text=True)
+    assert QUEUE_IDS.findall(held) == [str(setup["comment"])]
+    other = client.get("/moderation/?reason=banned_word")
+    assert other.status_code == 200 and not QUEUE_IDS.findall(other.get_data(as_text=True))
+    api = client.get("/api/v1/moderation/queue?reason=premoderation").get_json()
+    assert [i["id"] for i in api["items"]] == [setup["comment"]]
+
+
+def test_queue_refuses_an_unknown_status_and_a_malformed_or_foreign_site(client, setup):
+    _error_page(client.get("/moderation/?status=bogus"), 422, "Trạng thái không hợp lệ.")
+    _error_page(client.get("/moderation/?site=abc"), 422, "Tham số không hợp lệ.")
+    _error_page(client.get("/moderation/?site=-1&lang=en"), 422, "Invalid parameter.")
+    # another site's id and an id that exists nowhere answer alike: no oracle
+    for site_id in (setup["rival"], 99999, 10**11):
+        _error_page(client.get(f"/moderation/?site={site_id}"), 404, "Không tìm thấy trang báo.")
+    _api_error(client.get("/api/v1/moderation/queue?site=abc"), 422, "param_invalid", "site")
+    _api_error(client.get(f"/api/v1/moderation/queue?site={setup['rival']}"), 404,
+               "site_not_found")
+    own = client.get(f"/moderation/?site={setup['news']}").get_data(as_text=True)
+    assert QUEUE_IDS.findall(own) == [str(setup["comment"])]
