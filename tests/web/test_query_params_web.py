@@ -72,3 +72,61 @@ def test_queue_refuses_an_unknown_status_and_a_malformed_or_foreign_site(client,
                "site_not_found")
     own = client.get(f"/moderation/?site={setup['news']}").get_data(as_text=True)
     assert QUEUE_IDS.findall(own) == [str(setup["comment"])]
+
+
+# Audit log ----------------------------------------------------------------------------------
+
+def _decide_two(app, client):
+    ids = [post_comment(client, new_token(client), f"Bình luận {i}").get_json()["id"]
+           for i in range(2)]
+    with app.app_context():
+        boss = db.session.execute(select(Moderator).where(Moderator.username == "boss")).scalar_one()
+        for cid in ids:
+            moderation_actions.decide(db.session, boss, [cid], ModerationActionKind.APPROVE,
+                                      CommentStatus.PENDING, utcnow())
+        rows = db.session.execute(select(ModerationAction).order_by(ModerationAction.id)).scalars()
+        return ids, [(r.created_at.isoformat(), r.id) for r in rows]
+
+
+@pytest.mark.parametrize("query", [
+    "before_at=2026-01-01T00:00:00%2B00:00",            # half a cursor (used to be ignored)
+    "before_id=5",                                      # the other half
+    "before_id=abc&before_at=2026-01-01T00:00:00%2B00:00",
+    "before_id=0&before_at=2026-01-01T00:00:00%2B00:00",
+    "before_id=2147483648&before_at=2026-01-01T00:00:00%2B00:00",
+    "before_id=5&before_at=garbage",
+    "before_id=5&before_at=2026-01-01T00:00:00",         # naive: ambiguous
+])
+def test_audit_refuses_a_half_or_malformed_cursor(client, setup, query):
+    _error_page(client.get(f"/moderation/audit?{query}"), 422,
+                "Tham số phân trang không hợp lệ.")
+
+
+def test_audit_cursor_error_is_english_with_lang_en(client, setup):
+    _error_page(client.get("/moderation/audit?before_id=5&lang=en"), 422,
+                "Invalid paging cursor.")
+
+
+def test_audit_whole_cursor_pages_back(app, client, setup):
+    ids, rows = _decide_two(app, client)
+    stamp, newest = rows[-1]
+    stamp = stamp.replace("+", "%2B")
+    page = client.get(f"/moderation/audit?before_at={stamp}&before_id={newest}")
+    assert page.status_code == 200
+    assert QUEUE_IDS.findall(page.get_data(as_text=True)) == [str(ids[0])]
+
+
+def test_audit_refuses_an_unknown_action(client, setup):
+    _error_page(client.get("/moderation/audit?action=bogus"), 422, "Thao tác không hợp lệ.")
+    _error_page(client.get("/moderation/audit.csv?action=bogus"), 422, "Thao tác không hợp lệ.")
+    _api_error(client.get("/api/v1/moderation/audit?action=bogus"), 422, "action_invalid",
+               "action")
+    assert client.get("/moderation/audit?action=approve").status_code == 200
+
+
+def test_audit_day_before_year_one_in_utc_is_refused_not_a_500(client, setup):
+    # 0001-01-01 at +07:00 is before the first representable UTC instant
+    _error_page(client.get("/moderation/audit?since=0001-01-01"), 422, "Ngày không hợp lệ.")
+    _api_error(client.get("/api/v1/moderation/audit?since=0001-01-01"), 422, "date_invalid",
+               "since")
+    assert client.get("/moderation/audit?since=0001-01-02").status_code == 200
