@@ -130,3 +130,18 @@ def test_audit_day_before_year_one_in_utc_is_refused_not_a_500(client, setup):
     _api_error(client.get("/api/v1/moderation/audit?since=0001-01-01"), 422, "date_invalid",
                "since")
     assert client.get("/moderation/audit?since=0001-01-02").status_code == 200
+
+
+# Export -------------------------------------------------------------------------------------
+
+def test_export_refuses_an_unknown_format(client, setup):
+    # before: ?format=csv answered 200 with JSON, as if understood
+    response = client.get("/api/v1/sites/news/export?format=csv")
+    _api_error(response, 422, "format_invalid", "format")
+    assert response.get_json()["error"]["message"] == \
+        "Định dạng xuất không hợp lệ (chỉ hỗ trợ json)."
+    english = client.get("/api/v1/sites/news/export?format=xml&lang=en").get_json()["error"]
+    assert english["message"] == "Invalid export format (only json is supported)."
+    for query in ("", "?format=json", "?format="):
+        ok = client.get(f"/api/v1/sites/news/export{query}")
+        assert ok.status_code == 200 and ok.get_json()["format"] == "engage-export"

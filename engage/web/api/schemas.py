@@ -165,11 +165,12 @@ class AgreementQuery(BaseModel):
 
 
 class ExportQuery(BaseModel):
-    """``GET /sites/{site}/export``: one ``article`` key only, and reader ids and hashed
-    networks only when ``include_private`` is ``true``."""
+    """``GET /sites/{site}/export``: one ``article`` key only, reader ids and hashed networks
+    only when ``include_private`` is ``true``; ``format`` is ``json`` (another answers 422)."""
 
     article: str | None = None
     include_private: Literal["true", "false"] = "false"
+    format: Literal["json"] = Field(default="json", description="the only export format")
 
 
 class ArticleBody(StrictBody):
