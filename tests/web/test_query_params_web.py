@@ -145,3 +145,33 @@ def test_export_refuses_an_unknown_format(client, setup):
     for query in ("", "?format=json", "?format="):
         ok = client.get(f"/api/v1/sites/news/export{query}")
         assert ok.status_code == 200 and ok.get_json()["format"] == "engage-export"
+
+
+# Dashboard ----------------------------------------------------------------------------------
+
+def test_dashboard_refuses_a_malformed_or_foreign_site(client, setup):
+    # before: ?site= was ignored and every site's numbers shown
+    _error_page(client.get("/moderation/dashboard?site=abc"), 422, "Tham số không hợp lệ.")
+    _error_page(client.get("/moderation/dashboard?site=abc&lang=en"), 422, "Invalid parameter.")
+    for site_id in (setup["rival"], 99999):
+        _error_page(client.get(f"/moderation/dashboard?site={site_id}"), 404,
+                    "Không tìm thấy trang báo.")
+
+
+def test_dashboard_site_filter_narrows_the_numbers(app, client, setup):
+    with app.app_context():
+        sites.create_site(db.session, "third", "Báo Thứ Ba", [], premoderation=True,
+                          auto_create_articles=True)
+        third = db.session.execute(select(Site.id).where(Site.slug == "third")).scalar_one()
+        boss = db.session.execute(select(Moderator.id).where(Moderator.username == "boss"))
+        db.session.add(Membership(moderator_id=boss.scalar_one(), site_id=third,
+                                  role=Role.MODERATOR))
+        db.session.commit()
+    post_comment(client, new_token(client), "Bình luận thứ hai")
+    everything = client.get("/moderation/dashboard").get_data(as_text=True)
+    assert "<title>bây giờ: 2</title>" in everything and 'name="site"' in everything
+    news = client.get(f"/moderation/dashboard?site={setup['news']}").get_data(as_text=True)
+    assert "<title>bây giờ: 2</title>" in news
+    assert f'<option value="{setup["news"]}" selected>' in news
+    empty = client.get(f"/moderation/dashboard?site={third}").get_data(as_text=True)
+    assert "<title>bây giờ: 0</title>" in empty
