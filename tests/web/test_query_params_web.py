@@ -175,3 +175,13 @@ def test_dashboard_site_filter_narrows_the_numbers(app, client, setup):
     assert f'<option value="{setup["news"]}" selected>' in news
     empty = client.get(f"/moderation/dashboard?site={third}").get_data(as_text=True)
     assert "<title>bây giờ: 0</title>" in empty
+
+
+# Reader tokens ------------------------------------------------------------------------------
+
+def test_reader_token_for_an_unknown_site_is_refused(client, site):
+    # before: 201 with a token and no CORS headers, for any ?site=
+    for slug in ("nope", "BAD!!", "x" * 500):
+        _api_error(client.post(f"/api/v1/readers?site={slug}"), 404, "site_not_found")
+    for query in ("?site=news", "", "?site="):
+        assert client.post(f"/api/v1/readers{query}").status_code == 201

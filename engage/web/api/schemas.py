@@ -102,6 +102,13 @@ class RepliesQuery(PageQuery):
         "first, with comment_count; not with parent or cursor"))
 
 
+class ReaderQuery(BaseModel):
+    """``POST /readers``: ``site``, the slug of the site whose page asks (for its CORS
+    headers); an unknown site answers 404."""
+
+    site: str | None = None
+
+
 class CountsQuery(BaseModel):
     """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated."""
 
