@@ -185,3 +185,23 @@ def test_reader_token_for_an_unknown_site_is_refused(client, site):
         _api_error(client.post(f"/api/v1/readers?site={slug}"), 404, "site_not_found")
     for query in ("?site=news", "", "?site="):
         assert client.post(f"/api/v1/readers{query}").status_code == 201
+
+
+# Language -----------------------------------------------------------------------------------
+
+def test_unsupported_lang_falls_back_to_vietnamese_on_pages(client, setup):
+    for lang in ("fr", "EN", "vi-VN", ""):
+        page = client.get(f"/moderation/dashboard?lang={lang}")
+        assert page.status_code == 200 and "<h1>Tổng quan</h1>" in page.get_data(as_text=True)
+    assert "<h1>Dashboard</h1>" in client.get("/moderation/dashboard?lang=en").get_data(
+        as_text=True)
+
+
+def test_unsupported_lang_in_the_api_keeps_the_code_and_answers_in_vietnamese(client, site):
+    french = client.get("/api/v1/sites/news/articles/bai-viet-1/comments?sort=x&lang=fr")
+    english = client.get("/api/v1/sites/news/articles/bai-viet-1/comments?sort=x&lang=en")
+    assert french.status_code == english.status_code == 422
+    assert french.get_json()["error"]["code"] == english.get_json()["error"]["code"] == \
+        "sort_invalid"
+    assert french.get_json()["error"]["message"] == "Kiểu sắp xếp không hợp lệ."
+    assert english.get_json()["error"]["message"] != "Kiểu sắp xếp không hợp lệ."
