@@ -38,8 +38,10 @@ class Dashboard:
 
 
 def build(session: Session, moderator_id: int, now: datetime, zone: str = "Asia/Ho_Chi_Minh",
-          days: int = 14, top: int = 5, min_votes: int = 5) -> Dashboard:
-    """Gather the dashboard's facts for the last ``days`` local days.
+          days: int = 14, top: int = 5, min_votes: int = 5,
+          site_id: int | None = None) -> Dashboard:
+    """Gather the dashboard's facts for the last ``days`` local days, over all the moderator's
+    sites or only ``site_id`` (one of them; another site finds nothing).
 
     The pending history is rebuilt from each comment's first decision in the audit log (a
     comment's first spell in the queue; a later withholding by reports is not drawn).
@@ -47,12 +49,12 @@ def build(session: Session, moderator_id: int, now: datetime, zone: str = "Asia/
     tz = ZoneInfo(zone)
     first = (now.astimezone(tz) - timedelta(days=days - 1)).date()
     start = datetime.combine(first, datetime.min.time(), tz)
-    scoped = Comment.site_id.in_(moderator_site_ids(moderator_id))
+    scoped = Comment.site_id.in_(moderator_site_ids(moderator_id, site_id))
     decided_at = (select(ModerationAction.comment_id,
                          func.min(ModerationAction.created_at).label("at"))
                   .where(ModerationAction.action.in_(DECISIONS),
                          ModerationAction.from_status == CommentStatus.PENDING.value,
-                         ModerationAction.site_id.in_(moderator_site_ids(moderator_id)))
+                         ModerationAction.site_id.in_(moderator_site_ids(moderator_id, site_id)))
                   .group_by(ModerationAction.comment_id).subquery())
     rows = session.execute(
         select(Comment.created_at, decided_at.c.at, Comment.status)
@@ -71,7 +73,7 @@ def build(session: Session, moderator_id: int, now: datetime, zone: str = "Asia/
     reasons = approval_by_reason(
         ([r.get("code", "") for r in reasons or ()], status.value)
         for reasons, status in held if status is not CommentStatus.PENDING)
-    articles = Article.site_id.in_(moderator_site_ids(moderator_id))
+    articles = Article.site_id.in_(moderator_site_ids(moderator_id, site_id))
     votes = session.execute(select(Rating.created_at, Rating.stars).join(
         Article, Article.id == Rating.article_id).where(articles, Rating.created_at >= start))
     ratings = per_day(((c, str(s)) for c, s in votes), tz, first, days)

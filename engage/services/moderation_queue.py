@@ -10,6 +10,7 @@ from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import InvalidInput, NotFound
+from engage.domain.moderation.reasons import REASON_TEXT
 from engage.models import (
     Article, Ban, BanScope, Comment, CommentStatus, Membership, Moderator, Site)
 from engage.services.keyset import apply_keyset, cursor_after
@@ -17,7 +18,6 @@ from engage.services.scope import moderator_site_ids
 
 QUEUES = ("pending", "reported", "approved", "rejected", "spam", "deleted")
 ORDERS = ("oldest", "newest", "risk")  # risk: the moderation assistant's score, riskiest first
-_CODE = re.compile(r"^[a-z_]{1,32}$")
 _READER = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -36,14 +36,15 @@ class QueueFilter:
     def validated(self) -> QueueFilter:
         """This filter, checked.
 
-        :raises InvalidInput: ``status_invalid``, ``sort_invalid``, ``reason_invalid``,
-            ``reader_invalid``.
+        :raises InvalidInput: ``status_invalid``, ``sort_invalid``, ``reason_invalid`` (a
+            reason that is not one of the stored codes, :data:`REASON_TEXT`: it would match
+            nothing and show an empty queue as if no comment were held), ``reader_invalid``.
         """
         if self.queue not in QUEUES:
             raise InvalidInput("status_invalid", field="status")
         if self.order not in ORDERS:
             raise InvalidInput("sort_invalid", field="order")
-        if self.reason and not _CODE.match(self.reason):
+        if self.reason and self.reason not in REASON_TEXT:
             raise InvalidInput("reason_invalid", field="reason")
         if self.reader and not _READER.match(self.reader):
             raise InvalidInput("reader_invalid", field="reader")

@@ -138,13 +138,14 @@ class VelocityAlarm:
 
 
 def velocity_alarms(session: Session, moderator_id: int, now: datetime, *, min_votes: int,
-                    factor: float) -> list[VelocityAlarm]:
-    """Articles on the moderator's sites in a vote-velocity alarm (see ``velocity_alarm``).
+                    factor: float, site_id: int | None = None) -> list[VelocityAlarm]:
+    """Articles on the moderator's sites (or only ``site_id``, one of them) in a vote-velocity
+    alarm (see ``velocity_alarm``).
 
     Two grouped queries over the indexed ``(article_id, created_at)`` range of the last hour.
     """
     minute_ago, hour_ago = now - timedelta(minutes=1), now - timedelta(minutes=61)
-    sites = moderator_site_ids(moderator_id)
+    sites = moderator_site_ids(moderator_id, site_id)
     hot = dict(session.execute(
         select(Rating.article_id, func.count()).join(Article, Article.id == Rating.article_id)
         .where(Article.site_id.in_(sites), Rating.created_at >= minute_ago)

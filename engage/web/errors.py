@@ -98,6 +98,7 @@ MESSAGES = {
     "idempotency_key_invalid": _l("Idempotency-Key phải gồm 1–255 ký tự ASCII in được."),
     "idempotency_key_reused": _l("Idempotency-Key này đã được dùng cho một yêu cầu khác."),
     "site_admin_required": _l("Chỉ quản trị viên của trang báo mới được xuất dữ liệu."),
+    "format_invalid": _l("Định dạng xuất không hợp lệ (chỉ hỗ trợ json)."),
     "include_private_invalid": _l("Tham số include_private phải là true hoặc false."),
     "invalid_json": _l("Dữ liệu gửi lên không phải JSON hợp lệ."),
     "unsupported_media_type": _l("Dữ liệu phải có Content-Type: application/json."),

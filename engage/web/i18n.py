@@ -13,7 +13,13 @@ LOCALES = ("vi", "en")
 
 
 def select_locale() -> str:
-    """``?lang=`` when it names a supported locale, else the site's locale, else Vietnamese."""
+    """``?lang=`` when it names a supported locale, else the site's locale, else Vietnamese.
+
+    An unsupported ``?lang=`` (``fr``, ``EN``, ``vi-VN``) is not an error, on pages or in the
+    API: like ``Accept-Language`` negotiation, the request is answered in the default locale,
+    and nothing else about the answer changes (API error ``code`` values are the same in
+    every language; only ``message`` is translated).
+    """
     asked = request.args.get("lang", "")
     if asked in LOCALES:
         return asked

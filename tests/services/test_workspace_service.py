@@ -184,6 +184,8 @@ def test_queue_filters_by_article_reader_reason_and_site(ctx, mods, now):
     assert ids(site_id=other) == []
     with pytest.raises(InvalidInput):
         queue_page(ctx, mid, QueueFilter(reason="x'; drop"), 50)
+    with pytest.raises(InvalidInput, match="reason_invalid"):  # well-formed, but no such code
+        queue_page(ctx, mid, QueueFilter(reason="not_a_reason"), 50)
     with pytest.raises(InvalidInput):
         queue_page(ctx, mid, QueueFilter(queue="everything"), 50)
 

@@ -27,7 +27,8 @@ NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password",
 # Of those, the ones whose GET shows a form and changes nothing.
 FORM_PAGES = {"moderation.login", "moderation.change_password", "moderation.alerts_page"}
 # Routes that take no ids but show data: checked to show nothing of site B (the assistant's
-# agreement takes a site slug, and another site's slug finds nothing rather than 404).
+# agreement takes a site slug, and another site's slug finds nothing rather than 404).  The
+# dashboard is also here: without ``?site=`` it must show nothing of B (its ``?site=`` is a case).
 NO_IDS_READS = {"moderation.dashboard_page", "api.assist_agreement"}
 
 
@@ -54,6 +55,7 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "moderation.article_ratings": [("GET", f"/moderation/articles/{a}/ratings", {})],
         "moderation.remove_votes": [("POST", f"/moderation/articles/{a}/ratings/remove", form)],
         "moderation.reset_ratings": [("POST", f"/moderation/articles/{a}/ratings/reset", form)],
+        "moderation.dashboard_page": [("GET", f"/moderation/dashboard?site={s}", {})],
         "moderation.audit_log": [("GET", f"/moderation/audit?{q}", {}) for q in (
             f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
         "moderation.audit_csv": [("GET", f"/moderation/audit.csv?{q}", {}) for q in (

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engage.extensions import db
-from engage.models import Article, ModerationAction, Rating, Site
+from engage.models import Article, Membership, ModerationAction, Moderator, Rating, Role, Site
 from engage.models.types import utcnow
 from engage.services import counters, sites
 from helpers import ARTICLE, csrf_token, http_json, login, new_token, rate
@@ -216,3 +216,19 @@ def test_one_reader_twenty_concurrent_votes_through_http(app, live_server, site)
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Rating)).scalar_one() == 1
         assert counters.verify_counters(db.session) == []
+
+
+def test_dashboard_site_filter_narrows_the_velocity_alarms(app, client, moderator):
+    _seed_votes(app, "news", "burst", [5] * 25)
+    with app.app_context():
+        sites.create_site(db.session, "calm", "Báo Yên Tĩnh", [], premoderation=False)
+        ids = dict(db.session.execute(select(Site.slug, Site.id)).all())
+        mod_id = db.session.execute(select(Moderator.id)).scalar_one()
+        db.session.add(Membership(moderator_id=mod_id, site_id=ids["calm"], role=Role.MODERATOR))
+        db.session.commit()
+    login(client, *moderator)
+    assert "BURST" in client.get("/moderation/dashboard").get_data(as_text=True)
+    assert "BURST" in client.get(f"/moderation/dashboard?site={ids['news']}").get_data(
+        as_text=True)
+    calm = client.get(f"/moderation/dashboard?site={ids['calm']}").get_data(as_text=True)
+    assert "BURST" not in calm and 'role="alert"' not in calm

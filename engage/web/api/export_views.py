@@ -22,10 +22,16 @@ def export_site(site: str):
     """Export the site (or one article) as Engage JSON; site admins only.
 
     Articles, comments in every state with parents, votes, aggregates and moderation history;
-    reader ids and hashed networks only with ``include_private=true``.
+    reader ids and hashed networks only with ``include_private=true``.  ``format`` may only
+    be ``json`` (the default, as ``engage export --format``): another would otherwise be
+    answered with JSON as if it had been understood.
+
+    :raises InvalidInput: ``format_invalid``, ``include_private_invalid`` (422).
     """
     if not current_user.is_authenticated:
         raise Unauthorized("moderator_login_required")
+    if (request.args.get("format") or "json") != "json":
+        raise InvalidInput("format_invalid", field="format")
     flag = request.args.get("include_private", "false")
     if flag not in ("true", "false"):
         raise InvalidInput("include_private_invalid", field="include_private")

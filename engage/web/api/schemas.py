@@ -10,6 +10,7 @@ from pydantic import (
     AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
     ValidationError)
 
+from engage.domain.moderation.reasons import REASON_TEXT
 from engage.web.errors import RequestError
 
 Schema = TypeVar("Schema", bound=BaseModel)
@@ -101,6 +102,13 @@ class RepliesQuery(PageQuery):
         "first, with comment_count; not with parent or cursor"))
 
 
+class ReaderQuery(BaseModel):
+    """``POST /readers``: ``site``, the slug of the site whose page asks (for its CORS
+    headers); an unknown site answers 404."""
+
+    site: str | None = None
+
+
 class CountsQuery(BaseModel):
     """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated."""
 
@@ -114,8 +122,11 @@ class TopRatedQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=50)
 
 
+ReasonCode = Literal[tuple(REASON_TEXT)]  # the queue's reason filter: a stored code only
+
+
 def _row_id() -> Any:
-    """An optional row id query parameter (``queue_views.int_arg``)."""
+    """An optional row id query parameter (``engage.web.moderation.params.int_arg``)."""
     return Field(default=None, ge=1, le=2**31 - 1)
 
 
@@ -128,8 +139,8 @@ class QueueQuery(BaseModel):
     status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
     site: int | None = _row_id()
     article: int | None = _row_id()
-    reason: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$",
-                               description="a pipeline reason code")
+    reason: ReasonCode | None = Field(
+        default=None, description="a stored reason code (another answers 422 reason_invalid)")
     reader: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
                                description="a reader id")
     order: Literal["oldest", "newest", "risk"] = Field(
@@ -161,11 +172,12 @@ class AgreementQuery(BaseModel):
 
 
 class ExportQuery(BaseModel):
-    """``GET /sites/{site}/export``: one ``article`` key only, and reader ids and hashed
-    networks only when ``include_private`` is ``true``."""
+    """``GET /sites/{site}/export``: one ``article`` key only, reader ids and hashed networks
+    only when ``include_private`` is ``true``; ``format`` is ``json`` (another answers 422)."""
 
     article: str | None = None
     include_private: Literal["true", "false"] = "false"
+    format: Literal["json"] = Field(default="json", description="the only export format")
 
 
 class ArticleBody(StrictBody):

@@ -22,7 +22,8 @@ from engage.web.api.responses import (
     ArticleData, CommentCreated, CommentsPage, CountsResult, MyRating, RatingResult, ReaderToken,
     StructuredData, TopRated)
 from engage.web.api.schemas import (
-    CommentBody, CountsQuery, PageQuery, RatingBody, RepliesQuery, TopRatedQuery, parse_body)
+    CommentBody, CountsQuery, PageQuery, RatingBody, ReaderQuery, RepliesQuery, TopRatedQuery,
+    parse_body)
 from engage.web.converters import ID_MAX
 from engage.web.cache import etag_for, json_body_response, not_modified, public_cache_headers
 from engage.web.observability import COMMENTS
@@ -93,10 +94,19 @@ def article_etag(site: str, article: str, version: int, args: dict) -> str:
 
 
 @bp.post("/readers")
-@documented(responses={201: ReaderToken}, errors=(429,))
+@documented(responses={201: ReaderToken}, query=ReaderQuery, errors=(404, 429))
 @limiter.limit(_limit("LIMIT_READER_TOKENS"), key_func=network_key)
 def create_reader():
-    """Issue an anonymous reader token."""
+    """Issue an anonymous reader token.
+
+    ``?site=<slug>`` (a page rendering natively) makes the answer carry that site's CORS
+    headers.  An unknown site is refused (404) instead of issuing a token without them, which
+    looked like success to a server-side client and like an opaque CORS failure to a browser.
+
+    :raises NotFound: ``site_not_found`` for a ``site`` that does not exist.
+    """
+    if request.args.get("site"):
+        sites.get_site(db.session, request.args["site"])
     token = readers.issue_reader(db.session, current_app.extensions["engage_keys"]["reader"],
                                  network_hash(), utcnow())
     return jsonify({"token": token}), 201

@@ -1,7 +1,7 @@
 """The audit log page (search, keyset "older" link) and its CSV export."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
@@ -14,7 +14,7 @@ from engage.models import ModerationActionKind
 from engage.services import audit
 from engage.services.moderation_queue import check_scope, moderator_sites
 from engage.web.i18n import display_datetime, select_timezone
-from engage.web.moderation.queue_views import int_arg
+from engage.web.moderation.params import int_arg
 from engage.web.moderation.views import bp
 
 PAGE = 100
@@ -31,9 +31,11 @@ def _day(name: str, shift: int = 0) -> datetime | None:
         return None
     try:
         day = date.fromisoformat(raw) + timedelta(days=shift)
+        start = datetime.combine(day, time(), ZoneInfo(select_timezone()))
+        start.astimezone(timezone.utc)  # 0001-01-01 at +07:00 is before year 1 in UTC
     except (ValueError, OverflowError):
         raise InvalidInput("date_invalid", field=name) from None
-    return datetime.combine(day, time(), ZoneInfo(select_timezone()))
+    return start
 
 
 def audit_query() -> audit.AuditQuery:
@@ -51,20 +53,35 @@ def _scoped_query():
     return q
 
 
+def _cursor() -> tuple[datetime, int] | None:
+    """The "older" link's keyset position from ``before_at`` (an aware ISO 8601 time) and
+    ``before_id`` (a row id); ``None`` when neither is given.
+
+    :raises InvalidInput: ``cursor_invalid`` (with the ``field`` at fault) when only one of the
+        two is given or either is malformed: a half cursor used to be ignored silently, showing
+        the first page again as if it were the older one.
+    """
+    stamp, raw_id = request.args.get("before_at", ""), request.args.get("before_id", "")
+    if not stamp and not raw_id:
+        return None
+    if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 10
+            and 0 < int(raw_id) < 2**31):
+        raise InvalidInput("cursor_invalid", field="before_id")
+    try:
+        at = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise InvalidInput("cursor_invalid", field="before_at") from None
+    if at.tzinfo is None:
+        raise InvalidInput("cursor_invalid", field="before_at")
+    return at, int(raw_id)
+
+
 @bp.get("/audit")
 @login_required
 def audit_log():
     """Search the audit log of the moderator's sites, newest first, 100 rows a page."""
     q = _scoped_query()
-    before = None
-    if request.args.get("before_id"):
-        stamp = request.args.get("before_at", "")
-        try:
-            before = (datetime.fromisoformat(stamp), int_arg("before_id"))
-        except ValueError:
-            raise InvalidInput("cursor_invalid", field="before_at") from None
-        if before[0].tzinfo is None:
-            raise InvalidInput("cursor_invalid", field="before_at")
+    before = _cursor()
     rows = audit.search(db.session, current_user.moderator.id, q, PAGE, before)
     rest = {k: v for k, v in request.args.items() if k not in ("before_at", "before_id")}
     return render_template("moderation/audit.html", rows=rows, q=request.args, q_rest=rest,

@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engage.domain.errors import InvalidInput
 from engage.domain.moderation.decisions import REJECT_REASONS
 from engage.domain.moderation.reasons import REASON_TEXT, reason_text
 from engage.extensions import db
@@ -20,20 +19,8 @@ from engage.services.moderation_queue import (
     queue_page)
 from engage.web.i18n import select_timezone
 from engage.web.moderation.forms import ActionForm, BulkForm, UndoForm
+from engage.web.moderation.params import int_arg
 from engage.web.moderation.views import bp
-
-
-def int_arg(name: str) -> int | None:
-    """An optional positive integer query parameter.
-
-    :raises InvalidInput: ``param_invalid`` when present but not digits.
-    """
-    raw = request.args.get(name, "")
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
-        raise InvalidInput("param_invalid", field=name)
-    return int(raw)
 
 
 def page_formatters():
