@@ -23,6 +23,7 @@ from engage.services.assist import AssistRuntime, RiskFacts
 from engage.services.idempotency import (
     RetryGuard, claims_for, held_answer, purge_now_and_then, take_claims)
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
+from engage.services.reader_data import hold_reader
 from engage.services.sites import (
     SLUG_RE, article_for_write, ensure_open, find_article, get_site, validate_article_key)
 from engage.services.moderation_facts import (
@@ -103,8 +104,10 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     judged = _judge_existing(session, *where, *facts) if early else None
     try:
         with write_transaction(session):
-            if not early:
+            if not early:  # PostgreSQL: the statement holds the reader row (hold_reader)
                 judged = _judge_existing(session, *where, *facts)
+            elif check_reader:  # SQLite: checked again under the write lock
+                hold_reader(session, reader_id)
             if judged is None:  # the article's first comment: create it, judge under the lock
                 site, article = _site_and_article(session, *where, now=now)
                 judged = _judge(session, site, article, *facts)
@@ -154,15 +157,17 @@ _MT, _MS = Moderator.__table__, Membership.__table__
 _RESERVED_SUBQUERY = (select(func.aggregate_strings(_MT.c.display_name, "\n"))
                       .select_from(_MT.join(_MS, _MS.c.moderator_id == _MT.c.id))
                       .where(_MS.c.site_id == _S.c.id).scalar_subquery())
-# ... and, in the same statement, whether the reader's row exists (its token not revoked) and the
-# reader's facts for the moderation pipeline (:func:`prefetch_columns`): one query judges a
-# comment in the usual case.
+# ... and, in the same statement, whether the reader's row exists (its token not revoked; on
+# PostgreSQL the row is held FOR KEY SHARE until commit, as ``hold_reader`` does, so an erasure
+# racing the comment erases it too) and the reader's facts for the moderation pipeline
+# (:func:`prefetch_columns`): one query judges a comment in the usual case.
 _SITE_ARTICLE_ROW = {
     dialect: select(*(c.label(f"s_{c.name}") for c in _S.c),
                     *(c.label(f"a_{c.name}") for c in _A.c),
                     _RESERVED_SUBQUERY.label("reserved"),
-                    exists().where(Reader.__table__.c.id == bindparam("reader_id"))
-                    .label("reader_known"),
+                    exists(select(Reader.__table__.c.id)
+                           .where(Reader.__table__.c.id == bindparam("reader_id"))
+                           .with_for_update(read=True, key_share=True)).label("reader_known"),
                     *prefetch_columns(dialect))
     .select_from(_S.outerjoin(_A, and_(_A.c.site_id == _S.c.id, _A.c.key == bindparam("key"))))
     .where(_S.c.slug == bindparam("slug"))

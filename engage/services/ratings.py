@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, scoped_session
 from engage.domain.errors import Forbidden, NotFound, TooMany, Unauthorized
 from engage.domain.ratings import RatingSummary, validate_stars
 from engage.models import Article, Rating, Site
-from engage.services.reader_data import READER_EXISTS
+from engage.services.reader_data import hold_reader
 from engage.services.sites import article_for_write, ensure_open, get_site, validate_article_key
 from engage.services.tx import write_transaction
 
@@ -80,7 +80,9 @@ _UPSERT = {name: _upsert_statement(name) for name in ("postgresql", "sqlite")}
 #
 # With ``check_reader`` the call is joined LATERAL to the reader's row and takes the reader id
 # from it: an erased reader (token revoked, row gone) gives no row and the function is never
-# called — the revocation check rides on the vote's round trip instead of costing its own.
+# called — the revocation check rides on the vote's round trip instead of costing its own.  The
+# row is held ``FOR KEY SHARE`` until the vote commits, so an erasure racing it waits and then
+# removes the vote (``engage.services.reader_data.hold_reader``).
 _PG_VOTE_SQL = ("SELECT v.outcome, v.r1, v.r2, v.r3, v.r4, v.r5 FROM {source} CROSS JOIN LATERAL "
                 "engage_vote(:slug, :key, {reader}, :stars, :network_hash, :now, :since, :cap, "
                 ":sync) AS v")
@@ -93,7 +95,8 @@ _PG_VOTE_PARAMS = (
     bindparam("sync", type_=String()))
 _PG_VOTE = {  # check_reader -> statement
     True: text(_PG_VOTE_SQL.format(
-        source="(SELECT reader.id FROM reader WHERE reader.id = :reader_id) AS known",
+        source=("(SELECT reader.id FROM reader WHERE reader.id = :reader_id FOR KEY SHARE)"
+                " AS known"),
         reader="known.id")).bindparams(*_PG_VOTE_PARAMS),
     False: text(_PG_VOTE_SQL.format(source="(SELECT 1) AS known", reader=":reader_id")
                 ).bindparams(*_PG_VOTE_PARAMS),
@@ -176,8 +179,8 @@ def rate_article(session: Session, site_slug: str, article_key: str, reader_id: 
         if result is not None:
             return result
     with write_transaction(session, durable=durable):
-        if check_reader and session.execute(READER_EXISTS, {"id": reader_id}).first() is None:
-            raise Unauthorized("reader_token_invalid")
+        if check_reader:
+            hold_reader(session, reader_id)
         article_id, ratings_open = _locked_article(session, site_slug, article_key, now, True)
         ensure_open(ratings_open, "ratings_closed")
         conn = session.connection()
@@ -231,12 +234,17 @@ def _pg_vote(session: Session, site_slug: str, article_key: str, reader_id: str,
 
 
 def withdraw_rating(session: Session, site_slug: str, article_key: str, reader_id: str,
-                    *, durable: bool = True) -> VoteResult:
+                    *, durable: bool = True, check_reader: bool = False) -> VoteResult:
     """Remove a reader's vote if any (idempotent: withdrawing twice changes nothing).
 
+    :param check_reader: as for :func:`rate_article` (the reader row is held until commit, so
+        an erasure racing the withdrawal waits for it).
     :raises NotFound: ``site_not_found``, ``article_not_found``.
+    :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and the reader was erased).
     """
     with write_transaction(session, durable=durable):
+        if check_reader:
+            hold_reader(session, reader_id)
         locked = _locked_article(session, site_slug, article_key, None, False)  # type: ignore[arg-type]
         if locked is None:
             raise NotFound("article_not_found")

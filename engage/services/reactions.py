@@ -20,6 +20,7 @@ from engage.domain.text.normalize import char_length, normalize_comment_text
 from engage.models import (
     Article, Comment, CommentLike, CommentReport, CommentStatus, ModerationAction,
     ModerationActionKind, ReportReason, Site)
+from engage.services.reader_data import hold_reader
 from engage.services.sites import ensure_open, find_article, get_site, validate_article_key
 from engage.services.tx import write_transaction
 from engage.services.webhooks import enqueue_comment_change
@@ -85,15 +86,22 @@ class LikeResult:
 
 
 def set_like(session: Session, site_slug: str, article_key: str, comment_id: int,
-             reader_id: str, liked: bool, now: datetime) -> LikeResult:
+             reader_id: str, liked: bool, now: datetime, *,
+             check_reader: bool = False) -> LikeResult:
     """Like a published comment (``liked=True``) or take the like back; repeating either is a
     no-op that answers the same.
 
+    :param check_reader: hold the reader row (``engage.services.reader_data.hold_reader``): an
+        erased reader is refused, and an erasure racing this like removes it.  The web layer
+        passes ``True``.
     :raises NotFound: ``site_not_found``, ``article_not_found``, ``comment_not_found`` (also
         for an unpublished comment).
     :raises Forbidden: ``comments_closed`` (the discussion is frozen).
+    :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and the reader was erased).
     """
     with write_transaction(session):
+        if check_reader:
+            hold_reader(session, reader_id)
         _site, article, comment = locate_comment(session, site_slug, article_key, comment_id)
         _published(comment)
         ensure_open(article.comments_open, "comments_closed")
@@ -118,7 +126,8 @@ def set_like(session: Session, site_slug: str, article_key: str, comment_id: int
 
 def report_comment(session: Session, site_slug: str, article_key: str, comment_id: int,
                    reader_id: str, reason: ReportReason, note: str, network_hash: str,
-                   now: datetime) -> bool:
+                   now: datetime, *,
+                   check_reader: bool = False) -> bool:
     """Record a reader's report of a published comment; enough of them withhold it.
 
     When ``site.report_threshold`` readers from as many distinct IP networks have reported it
@@ -129,6 +138,7 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
     moderator has approved again after that is not withheld a second time by more reports.
 
     :param note: optional free text for moderators (normalised; at most 500 characters).
+    :param check_reader: as for :func:`set_like`.
     :returns: whether this is the reader's first report of the comment (a repeat changes
         nothing).
     :raises InvalidInput: ``report_note_too_long``; ``report_own_comment``.
@@ -138,6 +148,8 @@ def report_comment(session: Session, site_slug: str, article_key: str, comment_i
     if char_length(note) > REPORT_NOTE_MAX_CHARS:
         raise InvalidInput("report_note_too_long", field="note", limit=REPORT_NOTE_MAX_CHARS)
     with write_transaction(session):
+        if check_reader:
+            hold_reader(session, reader_id)
         site, article, comment = locate_comment(session, site_slug, article_key, comment_id)
         _published(comment)
         if comment.reader_id == reader_id:

@@ -42,6 +42,22 @@ def is_active(session: Session, reader_id: str) -> bool:
 # Built once: every request carrying a reader token asks it (``engage.web.keys.reader_id``),
 # usually on the read fast path's pinned connection.
 READER_EXISTS = select(Reader.__table__.c.id).where(Reader.__table__.c.id == bindparam("id"))
+# The same row held against erasure until the transaction ends: ``FOR KEY SHARE`` on PostgreSQL
+# (conflicts only with the erasure's ``FOR UPDATE`` and ``DELETE``, not with other writers of
+# the same reader); SQLite renders no locking clause, its write lock already serialises.
+READER_HELD = READER_EXISTS.with_for_update(read=True, key_share=True)
+
+
+def hold_reader(session: Session, reader_id: str) -> None:
+    """Inside a write transaction, first: check that ``reader_id`` was not erased and keep it
+    so until commit, so an erasure racing this write either waits for it (and then erases what
+    it wrote) or wins, and this write finds no reader (:func:`erase_reader` locks the row
+    ``FOR UPDATE`` before it reads anything).  Every write storing a reader's row holds it.
+
+    :raises Unauthorized: ``reader_token_invalid`` (the reader was erased).
+    """
+    if session.execute(READER_HELD, {"id": reader_id}).first() is None:
+        raise Unauthorized("reader_token_invalid")
 
 
 def export_reader_data(session: Session, reader_id: str) -> dict:
@@ -112,7 +128,11 @@ def erase_reader(session: Session, reader_id: str, now: datetime) -> ErasureResu
         is no longer valid).
     """
     with write_transaction(session):
-        if session.get(Reader, reader_id) is None:
+        # The reader row first, FOR UPDATE: writes in flight hold it (:func:`hold_reader`), so
+        # this waits for them and then erases what they stored; later writes wait for this
+        # transaction and then find no reader.  (Seen without it: a comment posted at the same
+        # moment as the erasure stayed published under an erased reader.)
+        if session.execute(READER_EXISTS.with_for_update(), {"id": reader_id}).first() is None:
             raise Unauthorized("reader_token_invalid")
         comments = _erase_comments(session, reader_id, now)
         ratings = _remove_ratings(session, reader_id)

@@ -17,7 +17,7 @@ from engage.web.api.responses import (
     DeleteResult, EditResult, LikeResult, ReaderState, ReportResult)
 from engage.web.api.schemas import EditBody, ReportBody, parse_body
 from engage.web.api.views import accepted, bp, comment_limits, iso
-from engage.web.keys import network_hash, reader_id, reader_or_network_key
+from engage.web.keys import network_hash, reader_claim, reader_id, reader_or_network_key
 
 COMMENT = "/sites/<site>/articles/<article>/comments/<id:comment_id>"
 
@@ -29,8 +29,8 @@ def _limited(name: str):
 
 
 def _like(site: str, article: str, comment_id: int, liked: bool):
-    result = reactions.set_like(db.session, site, article, comment_id, reader_id(), liked,
-                                utcnow())
+    result = reactions.set_like(db.session, site, article, comment_id, reader_claim(), liked,
+                                utcnow(), check_reader=True)
     return jsonify({"id": comment_id, "like_count": result.like_count, "liked": result.liked})
 
 
@@ -56,11 +56,11 @@ def unlike_comment(site: str, article: str, comment_id: int):
 @_limited("LIMIT_REPORTS")
 def report_comment(site: str, article: str, comment_id: int):
     """Report a published comment with a reason: 201 the first time, 200 for a repeat."""
-    reader = reader_id()
+    reader = reader_claim()  # the report holds the reader row itself (check_reader)
     body = parse_body(ReportBody)
     created = reactions.report_comment(db.session, site, article, comment_id, reader,
                                        ReportReason(body.reason), body.note, network_hash(),
-                                       utcnow())
+                                       utcnow(), check_reader=True)
     return jsonify({"id": comment_id, "reported": True}), 201 if created else 200
 
 

@@ -215,8 +215,9 @@ def put_rating(site: str, article: str):
                deduct_when=accepted)
 def delete_rating(site: str, article: str):
     """Withdraw one's vote."""
-    result = ratings.withdraw_rating(db.session, site, article, reader_id(),
-                                     durable=not current_app.config["RATING_ASYNC_COMMIT"])
+    result = ratings.withdraw_rating(db.session, site, article, reader_claim(),
+                                     durable=not current_app.config["RATING_ASYNC_COMMIT"],
+                                     check_reader=True)
     return jsonify({"rating": result.summary.as_json(), "mine": None})
 
 
