@@ -137,3 +137,18 @@ def test_conflict_notice_names_the_state_in_vietnamese(app, moderator):
     notice = two.get("/moderation/").get_data(as_text=True)
     assert "Trạng thái hiện tại: Đã duyệt." in notice
     assert re.search(r"Người xử lý: Biên tập viên, lúc \d\d/\d\d/\d{4} \d\d:\d\d\.", notice)
+
+
+def test_oversized_form_bodies_get_a_413_page_not_a_500(app, client, moderator):
+    """Found by a new-user test: the workspace's error page built the logout form, which read
+    the refused body again and turned the 413 into a 500 (the login form needs no login)."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    big = {"username": "mod", "password": "x" * (limit + 5000)}
+    response = client.post("/moderation/login", data=big)
+    assert response.status_code == 413
+    assert "<html" in response.get_data(as_text=True).lower()
+    comment_id = _pending(client)
+    assert login(client, *moderator).status_code == 302
+    for path in (f"/moderation/comments/{comment_id}", "/moderation/bulk"):
+        response = client.post(path, data={"note": "x" * (limit + 5000)})
+        assert response.status_code == 413, path

@@ -24,8 +24,13 @@ STATUS_LABELS = {"pending": _l("Chờ duyệt"), "approved": _l("Đã duyệt"),
 
 @bp.context_processor
 def _forms() -> dict:
-    """Every workspace page carries the logout form (POST + CSRF)."""
-    return {"logout_form": LogoutForm(), "status_labels": STATUS_LABELS}
+    """Every workspace page carries the logout form (POST + CSRF).
+
+    Built with ``formdata=None``: only its CSRF token is rendered, and reading the request body
+    here would raise again inside the error page of a body that was refused (413 → 500, found
+    by a new-user test posting 70 KB to the login form).
+    """
+    return {"logout_form": LogoutForm(formdata=None), "status_labels": STATUS_LABELS}
 
 
 def _account_key() -> str:
