@@ -174,8 +174,9 @@
   }
   function commentBody(c) {
     var art = document.createElement("article"); art.className = "engage-comment-body";
-    if (c.deleted) {  /* a deleted comment kept as a placeholder above its replies */
-      var gone = document.createElement("p"); gone.className = "engage-deleted"; gone.textContent = M.deleted;
+    if (c.placeholder || c.deleted) {  /* kept as a placeholder above its published replies */
+      var gone = document.createElement("p"); gone.className = "engage-deleted";
+      gone.textContent = M[c.placeholder] || M.deleted;  /* deleted, pending or hidden */
       art.appendChild(gone);
       return art;
     }

@@ -1,5 +1,6 @@
 """Reader actions over HTTP: likes, reports, edit/delete, own state, retries — shapes and errors."""
 import json
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -298,3 +299,35 @@ def test_identical_concurrent_posts_through_http_make_one_comment(app, live_serv
         assert db.session.execute(select(func.count()).select_from(RequestClaim)).scalar_one() \
             == (2 if with_key else 1)
     _no_drift(app)
+
+
+def test_an_edited_parent_awaiting_review_is_not_shown_as_deleted(app, client, site, moderator):
+    """Found by a new-user test: on a pre-moderated site, editing a published comment that has
+    published replies sent it back to the queue, and readers were told it was deleted."""
+    from engage.models import CommentStatus, Moderator, ModerationActionKind
+    from engage.services import moderation_actions
+
+    author, replier = new_token(client), new_token(client)
+    cid = post_comment(client, author, "Ý kiến đầu").get_json()["id"]
+
+    def approve(comment_id):
+        with app.app_context():
+            mod = db.session.execute(db.select(Moderator)).scalar_one()
+            done = moderation_actions.decide(db.session, mod, [comment_id],
+                                             ModerationActionKind.APPROVE,
+                                             CommentStatus.PENDING, datetime.now(timezone.utc))
+            assert len(done.done) == 1
+
+    approve(cid)
+    reply = post_comment(client, replier, "Tôi đồng ý", parent_id=cid).get_json()["id"]
+    approve(reply)
+    edited = client.patch(f"/api/v1/sites/news/articles/{ARTICLE}/comments/{cid}",
+                          json={"text": "Ý kiến đã sửa"}, headers=_h(author))
+    assert edited.status_code == 200 and edited.get_json()["status"] == "pending"
+    [item] = client.get(f"/api/v1/sites/news/articles/{ARTICLE}").get_json()["comments"]
+    assert item["placeholder"] == "pending" and item["deleted"] is False
+    assert item["html"] is None and [r["id"] for r in item["replies"]] == [reply]
+    page = client.get(f"/widget/news/{ARTICLE}").get_data(as_text=True)
+    assert "Bình luận đang chờ duyệt lại" in page and "Bình luận đã bị xóa" not in page
+    english = client.get(f"/widget/news/{ARTICLE}?lang=en").get_data(as_text=True)
+    assert "This comment is awaiting review again" in english

@@ -53,13 +53,16 @@ class RatingSummary(Closed):
 
 
 class CommentView(Closed):
-    """A published comment (or a placeholder: ``deleted`` true, no author, no HTML).
+    """A published comment, or a placeholder above published replies (no author, no HTML):
+    ``placeholder`` is ``deleted`` (``deleted`` true too), ``pending`` (awaiting a moderator
+    again) or ``hidden`` (rejected), and null for a published comment.
     ``html`` is sanitized (``engage.domain.text.sanitize``); times are ISO 8601 UTC."""
 
     id: int
     author_name: str | None
     html: str | None
     deleted: bool
+    placeholder: Literal["deleted", "pending", "hidden"] | None
     created_at: str
     parent_id: int | None
     like_count: int = Field(ge=0)

@@ -60,17 +60,25 @@ def iso(value) -> str:
 def comment_json(comment) -> dict:
     """A published comment as the API shows it: sanitized HTML only, never the raw text.
 
-    A top-level comment its author deleted is shown only as a placeholder above its published
-    replies: ``deleted`` true, no author, no text, no likes.
+    A top-level comment that is not published but has published replies is shown only as a
+    placeholder above them (no author, no text, no likes), whose ``placeholder`` says why:
+    ``deleted`` (by its author, or erased; ``deleted`` is then also true), ``pending`` (waiting
+    for a moderator again: edited under pre-moderation, or sent back by reader reports) or
+    ``hidden`` (rejected or spam).  A published comment has ``placeholder`` null.
     """
     if comment.status is not CommentStatus.APPROVED:  # a placeholder above published replies
-        return {"id": comment.id, "author_name": None, "html": None, "deleted": True,
+        kind = _PLACEHOLDER.get(comment.status, "hidden")
+        return {"id": comment.id, "author_name": None, "html": None,
+                "deleted": kind == "deleted", "placeholder": kind,
                 "created_at": iso(comment.created_at), "parent_id": comment.parent_id,
                 "like_count": 0, "edited": False}
     return {"id": comment.id, "author_name": comment.author_name, "html": comment.body_html,
-            "deleted": False, "created_at": iso(comment.created_at),
+            "deleted": False, "placeholder": None, "created_at": iso(comment.created_at),
             "parent_id": comment.parent_id, "like_count": comment.like_count,
             "edited": comment.edited_at is not None}
+
+
+_PLACEHOLDER = {CommentStatus.DELETED: "deleted", CommentStatus.PENDING: "pending"}
 
 
 def item_json(item) -> dict:
