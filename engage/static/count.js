@@ -11,8 +11,8 @@
   var defaultSite = script && script.getAttribute("data-engage-site");
   var BATCH = 100;
   var WORDS = {
-    vi: { one: "bình luận", many: "bình luận", votes: "lượt đánh giá", dec: "," },
-    en: { one: "comment", many: "comments", votes: "votes", dec: "." }
+    vi: { one: "bình luận", many: "bình luận", vote: "lượt đánh giá", votes: "lượt đánh giá", dec: "," },
+    en: { one: "comment", many: "comments", vote: "vote", votes: "votes", dec: "." }
   };
 
   function lang(el) {
@@ -26,7 +26,8 @@
     var n = counts.comments, r = counts.rating, parts = [];
     if (kind !== "rating") parts.push(n + " " + (n === 1 ? w.one : w.many));
     if (kind !== "comments" && r.count > 0) {
-      parts.push(Number(r.average).toFixed(1).replace(".", w.dec) + "★ (" + r.count + " " + w.votes + ")");
+      parts.push(Number(r.average).toFixed(1).replace(".", w.dec) + "★ (" + r.count + " " +
+                 (r.count === 1 ? w.vote : w.votes) + ")");
     }
     el.textContent = parts.join(" · ");
     el.setAttribute("data-engage-filled", "1");

@@ -66,6 +66,7 @@
     if (rating.count > 0) {
       $("average").textContent = formatAverage(rating.average);
       $("count").textContent = String(rating.count);
+      $("count-unit").textContent = rating.count === 1 ? M.votesOne : M.votesMany;  /* vi: one form */
     }
     var bars = document.querySelectorAll('[data-role="bar"]');
     for (var i = 0; i < bars.length; i++) {
@@ -176,7 +177,8 @@
     var art = document.createElement("article"); art.className = "engage-comment-body";
     if (c.placeholder || c.deleted) {  /* kept as a placeholder above its published replies */
       var gone = document.createElement("p"); gone.className = "engage-deleted";
-      gone.textContent = M[c.placeholder] || M.deleted;  /* deleted, pending or hidden */
+      gone.textContent = {pending: M.placeholderPending, hidden: M.placeholderHidden}[c.placeholder]
+        || M.deleted;
       art.appendChild(gone);
       return art;
     }

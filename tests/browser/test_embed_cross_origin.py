@@ -240,6 +240,13 @@ def test_count_badges_fill_with_one_request(engage_server, news, browser_context
     expect(page.locator('[data-engage-article="nhieu-129"]')).to_have_text("0 comments")
     counts = [u for u in urls if urlsplit(u).path == f"/api/v1/sites/{SITE}/counts"]
     assert len(counts) == 2, counts  # 100 keys per request, the API's limit
+    # English counts one vote as "vote" (a new-user test saw "(1 votes)").
+    allowed.pages["/one.html"] = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>One</title></head>'
+        f'<body><span data-engage-count="both" data-engage-article="dem-1">…</span>'
+        f'<script src="{engage}/count.js" data-engage-site="{SITE}"></script></body></html>')
+    page.goto(allowed.origin + "/one.html")
+    expect(page.locator('[data-engage-article="dem-1"]')).to_have_text("0 comments · 4.0★ (1 vote)")
     assert _hosts(urls) <= {engage_server.host, urlsplit(allowed.origin).netloc}
     assert not errors, errors
 

@@ -75,3 +75,32 @@ def test_reported_tab_lists_comments_withheld_by_reports(app, client, moderator)
         assert db.session.execute(select(Article.comment_count)).scalar_one() == 1
     assert f'data-comment-id="{cid}"' not in client.get("/moderation/?status=reported").get_data(
         as_text=True)
+
+
+def test_rating_count_unit_is_singular_for_one_vote_in_english(app, client, open_site):
+    """Found by a new-user test: "4.0/5 · 1 ratings"."""
+    from helpers import new_token, rate
+
+    assert rate(client, new_token(client), 4, site="open", article="a1").status_code == 200
+    english = client.get("/widget/open/a1?lang=en").get_data(as_text=True)
+    assert re.search(r'data-role="count">1</span> <span data-role="count-unit">rating</span>',
+                     english)
+    assert '"votesOne": "rating"' in english and '"votesMany": "ratings"' in english
+    rate(client, new_token(client), 5, site="open", article="a1")
+    vietnamese = client.get("/widget/open/a1").get_data(as_text=True)
+    assert 'data-role="count">2</span> <span data-role="count-unit">lượt đánh giá</span>' \
+        in vietnamese
+
+
+def test_widget_messages_have_no_key_twice(client, open_site):
+    """A message key given twice silently replaced the first (the comment-posted message was
+    once overwritten by a placeholder's), so the widget's configuration must not repeat one."""
+    html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    raw = re.search(r'<script[^>]*id="engage-config"[^>]*>(.*?)</script>', html, re.S).group(1)
+
+    def unique(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(raw, object_pairs_hook=unique)
