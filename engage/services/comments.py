@@ -231,17 +231,11 @@ def _insert_comment(session: Session, site, article, top_parent: int | None, ver
                     risk: RiskFacts | None, reader_id: str, prepared: PreparedComment,
                     network_hash: str, now: datetime) -> SubmitResult:
     """Insert the judged comment; move the published count if it is published at once."""
-    status = STATUS_BY_DECISION[verdict.decision]
+    values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
+                          network_hash, now)
+    status = values["status"]
     conn = session.connection()
-    comment_id = conn.execute(_INSERT_COMMENT, {
-        "site_id": site.id, "article_id": article.id, "parent_id": top_parent,
-        "reader_id": reader_id, "author_name": prepared.author_name, "body_raw": prepared.text,
-        "body_html": prepared.html, "sanitizer_version": prepared.sanitizer_version,
-        "status": status, "moderation_reasons": [r.as_json() for r in verdict.reasons],
-        "network_hash": network_hash, "created_at": now, "updated_at": now,
-        "assist_risk": risk.risk if risk else None,
-        "assist_terms": risk.terms_json() if risk else None,
-        "published_at": now if status is CommentStatus.APPROVED else None}).scalar_one()
+    comment_id = conn.execute(_INSERT_COMMENT, values).scalar_one()
     if status is CommentStatus.APPROVED:
         conn.execute(_COUNT_PUBLISHED, {"article_id": article.id})
         if site.webhook_url:  # the site row is at hand: no query for sites without webhooks
@@ -250,6 +244,23 @@ def _insert_comment(session: Session, site, article, top_parent: int | None, ver
 
 
 _INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
+
+
+def _comment_row(site, article, top_parent: int | None, verdict, risk: RiskFacts | None,
+                 reader_id: str, prepared: PreparedComment, network_hash: str,
+                 now: datetime) -> dict:
+    """The new ``comment`` row's column values (its status from the pipeline's verdict)."""
+    status = STATUS_BY_DECISION[verdict.decision]
+    return {
+        "site_id": site.id, "article_id": article.id, "parent_id": top_parent,
+        "reader_id": reader_id, "author_name": prepared.author_name, "body_raw": prepared.text,
+        "body_html": prepared.html, "sanitizer_version": prepared.sanitizer_version,
+        "status": status, "moderation_reasons": [r.as_json() for r in verdict.reasons],
+        "network_hash": network_hash, "created_at": now, "updated_at": now,
+        "assist_risk": risk.risk if risk else None,
+        "assist_terms": risk.terms_json() if risk else None,
+        "published_at": now if status is CommentStatus.APPROVED else None,
+        "like_count": 0, "report_count": 0}
 
 
 def _insert_comment_pg(session: Session, site, article, top_parent: int | None, verdict,
@@ -262,19 +273,12 @@ def _insert_comment_pg(session: Session, site, article, top_parent: int | None, 
     :returns: the result, and whether every claim was taken (``False``: a live claim holds one
         of its keys; the caller must roll the transaction back, as with :func:`take_claims`).
     """
-    status = STATUS_BY_DECISION[verdict.decision]
+    values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
+                          network_hash, now)
+    status = values["status"]
     approved = status is CommentStatus.APPROVED
     shown = public_status(verdict)
     claims = claims_for(retry, article.id, parent_id, prepared.text, now) if retry else []
-    values = {
-        "site_id": site.id, "article_id": article.id, "parent_id": top_parent,
-        "reader_id": reader_id, "author_name": prepared.author_name, "body_raw": prepared.text,
-        "body_html": prepared.html, "sanitizer_version": prepared.sanitizer_version,
-        "status": status, "moderation_reasons": [r.as_json() for r in verdict.reasons],
-        "network_hash": network_hash, "created_at": now, "updated_at": now,
-        "assist_risk": risk.risk if risk else None,
-        "assist_terms": risk.terms_json() if risk else None,
-        "published_at": now if approved else None, "like_count": 0, "report_count": 0}
     # Prefixed: an UPDATE takes any parameter named like one of its table's columns as a SET.
     params = {f"c_{name}": value for name, value in values.items()}
     params.update({"article_id": article.id, "reader_id": reader_id, "claimed_at": now,
