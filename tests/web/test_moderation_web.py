@@ -152,3 +152,14 @@ def test_oversized_form_bodies_get_a_413_page_not_a_500(app, client, moderator):
     for path in (f"/moderation/comments/{comment_id}", "/moderation/bulk"):
         response = client.post(path, data={"note": "x" * (limit + 5000)})
         assert response.status_code == 413, path
+
+
+def test_workspace_error_pages_lead_back_to_the_queue(client, moderator):
+    """A new-user test found the error page bare: a status and one sentence, no way back."""
+    assert login(client, *moderator).status_code == 302
+    page = client.get("/moderation/?status=bogus")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert 'href="/moderation/"' in html and "Về hàng đợi kiểm duyệt" in html
+    english = client.get("/moderation/?status=bogus&lang=en").get_data(as_text=True)
+    assert "Back to the moderation queue" in english
