@@ -205,3 +205,18 @@ def test_unsupported_lang_in_the_api_keeps_the_code_and_answers_in_vietnamese(cl
         "sort_invalid"
     assert french.get_json()["error"]["message"] == "Kiểu sắp xếp không hợp lệ."
     assert english.get_json()["error"]["message"] != "Kiểu sắp xếp không hợp lệ."
+
+
+# Counts -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("articles", ["%ED%A0%80", "bai-viet-1,%ED%A0%80", "%FF"])
+def test_counts_refuses_keys_that_are_not_utf8_like_a_path_does(client, site, articles):
+    # before: 200 echoing the key "%ED%A0%80" (Werkzeug keeps undecodable bytes escaped)
+    _api_error(client.get(f"/api/v1/sites/news/counts?articles={articles}"), 422,
+               "article_key_invalid", "articles")
+    _api_error(client.get("/api/v1/sites/news/articles/%ED%A0%80"), 422, "article_key_invalid")
+
+
+def test_counts_still_reads_a_key_with_an_escaped_percent(client, site):
+    body = client.get("/api/v1/sites/news/counts?articles=a%2541,bai-viet-1").get_json()
+    assert list(body["articles"]) == ["a%41", "bai-viet-1"]
