@@ -193,7 +193,7 @@ class Agreement:
 
 
 def agreement(session: Session, moderator_id: int, hold_at: float, *,
-              since: datetime | None = None, site_slug: str | None = None) -> Agreement:
+              since: datetime | None = None, site_id: int | None = None) -> Agreement:
     """Agreement of moderators with the model on the moderator's sites (dashboard figure).
 
     Counts each scored comment once, by the last approve/reject/spam a moderator gave it
@@ -201,10 +201,11 @@ def agreement(session: Session, moderator_id: int, hold_at: float, *,
 
     :param hold_at: the risk at and above which the model says "hold" (``ASSIST_HOLD_THRESHOLD``).
     :param since: only decisions at or after this time (aware UTC).
-    :param site_slug: one of the moderator's sites; another site's slug finds nothing.
+    :param site_id: one of the moderator's sites (another site's id finds nothing; the web
+        layer answers it 404 first).
     """
     last = (select(ModerationAction.comment_id, func.max(ModerationAction.id).label("id"))
-            .where(ModerationAction.site_id.in_(moderator_site_ids(moderator_id)),
+            .where(ModerationAction.site_id.in_(moderator_site_ids(moderator_id, site_id)),
                    ModerationAction.moderator_id.is_not(None),
                    ModerationAction.action.in_(_DECISIONS))
             .group_by(ModerationAction.comment_id).subquery())
@@ -214,8 +215,6 @@ def agreement(session: Session, moderator_id: int, hold_at: float, *,
              .where(Comment.assist_risk.is_not(None)))
     if since is not None:
         query = query.where(ModerationAction.created_at >= since)
-    if site_slug is not None:
-        query = query.join(Site, Site.id == Comment.site_id).where(Site.slug == site_slug)
     counts = {(True, True): 0, (True, False): 0, (False, True): 0, (False, False): 0}
     for risk, action in session.execute(query):
         counts[(risk >= hold_at, action is not ModerationActionKind.APPROVE)] += 1

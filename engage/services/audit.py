@@ -5,7 +5,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -88,6 +88,31 @@ def search(session: Session, moderator_id: int, q: AuditQuery, limit: int = 100,
                           < tuple_(*before))
     return [AuditRow(a, m or "", s, r or "")
             for a, m, s, r in session.execute(stmt.limit(limit))]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def encode_cursor(row: AuditRow) -> str:
+    """The keyset position after ``row`` as an opaque ``next_cursor`` (``<µs since epoch>.<id>``)."""
+    stamp = row.action.created_at
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return f"{(stamp - _EPOCH) // timedelta(microseconds=1)}.{row.action.id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The ``before`` position of :func:`search` from a :func:`encode_cursor` value.
+
+    :raises InvalidInput: ``cursor_invalid`` when malformed or out of range.
+    """
+    micros, _, raw_id = cursor.partition(".")
+    try:
+        if not (micros.isascii() and micros.isdigit() and raw_id.isascii() and raw_id.isdigit()
+                and len(micros) <= 18 and 0 < int(raw_id) < 2**31):
+            raise ValueError(cursor)
+        return _EPOCH + timedelta(microseconds=int(micros)), int(raw_id)
+    except (ValueError, OverflowError):
+        raise InvalidInput("cursor_invalid", field="cursor") from None
 
 
 def csv_safe(value: object) -> str:

@@ -31,6 +31,7 @@ MESSAGES = {
     "site_not_found": _l("Không tìm thấy trang báo."),
     "article_not_found": _l("Không tìm thấy bài viết."),
     "article_key_invalid": _l("Mã bài viết không hợp lệ."),
+    "article_ambiguous": _l("Mã bài viết có ở nhiều trang báo: hãy chọn trang báo."),
     "comment_not_found": _l("Không tìm thấy bình luận."),
     "ratings_closed": _l("Bài viết này đã đóng đánh giá."),
     "comments_closed": _l("Bài viết này đã đóng bình luận."),

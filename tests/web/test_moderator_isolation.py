@@ -26,9 +26,9 @@ NO_IDS = {"moderation.login", "moderation.logout", "moderation.change_password",
           "moderation.alerts_page"}
 # Of those, the ones whose GET shows a form and changes nothing.
 FORM_PAGES = {"moderation.login", "moderation.change_password", "moderation.alerts_page"}
-# Routes that take no ids but show data: checked to show nothing of site B (the assistant's
-# agreement takes a site slug, and another site's slug finds nothing rather than 404).  The
-# dashboard is also here: without ``?site=`` it must show nothing of B (its ``?site=`` is a case).
+# Routes that take no ids but show data: checked to show nothing of site B.  The dashboard and
+# the assistant's agreement are also here: without ``?site=`` they must show nothing of B (their
+# ``?site=``, by id or slug, is a case: 404 like an unknown site).
 NO_IDS_READS = {"moderation.dashboard_page", "api.assist_agreement"}
 
 
@@ -44,7 +44,9 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
             "days": "1", "hours": "24", "confirm": "y"}
     return {
         "moderation.queue": [("GET", f"/moderation/?site={s}", {}),
+                             ("GET", "/moderation/?site=rival", {}),
                              ("GET", f"/moderation/?article={a}", {}),
+                             ("GET", "/moderation/?article=bai-viet-1&site=rival", {}),
                              ("GET", f"/moderation/?reader={r}", {})],
         "moderation.act": [("POST", f"/moderation/comments/{c}", form)],
         "moderation.bulk": [("POST", "/moderation/bulk", {**form, "ids": [c]}),
@@ -55,7 +57,8 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
         "moderation.article_ratings": [("GET", f"/moderation/articles/{a}/ratings", {})],
         "moderation.remove_votes": [("POST", f"/moderation/articles/{a}/ratings/remove", form)],
         "moderation.reset_ratings": [("POST", f"/moderation/articles/{a}/ratings/reset", form)],
-        "moderation.dashboard_page": [("GET", f"/moderation/dashboard?site={s}", {})],
+        "moderation.dashboard_page": [("GET", f"/moderation/dashboard?site={s}", {}),
+                                      ("GET", "/moderation/dashboard?site=rival", {})],
         "moderation.audit_log": [("GET", f"/moderation/audit?{q}", {}) for q in (
             f"comment={c}", f"reader={r}", f"site={s}", f"moderator={m}")],
         "moderation.audit_csv": [("GET", f"/moderation/audit.csv?{q}", {}) for q in (
@@ -88,7 +91,10 @@ def cases(b: dict) -> dict[str, list[tuple[str, str, dict]]]:
             ("POST", f"/moderation/sites/{site}/moderators/{b['mod_id']}/remove", {})
             for site in (s, b["own_site"])],
         "api.moderation_queue": [("GET", f"/api/v1/moderation/queue?{q}", {}) for q in (
-            f"site={s}", f"article={a}", f"reader={r}")],
+            f"site={s}", "site=rival", f"article={a}", "article=bai-viet-1&site=rival",
+            f"reader={r}")],
+        "api.assist_agreement": [("GET", f"/api/v1/moderation/assist/agreement?site={q}", {})
+                                 for q in ("rival", s)],
         "api.moderation_decide": [("JSON", "/api/v1/moderation/decisions", {
             "ids": [c], "action": "approve", "expected": "pending"})],
         "api.moderation_undo": [("JSON", f"/api/v1/moderation/actions/{act}/undo", None)],
@@ -250,9 +256,14 @@ def test_assist_agreement_counts_nothing_of_site_b(app, client, moderator, site_
                            .values(assist_risk=0.9))
         db.session.commit()
     login(client, *moderator)
-    for query in ("", "?site=rival"):
-        response = client.get(f"/api/v1/moderation/assist/agreement{query}")
-        assert response.status_code == 200 and response.get_json()["decided"] == 0, query
+    response = client.get("/api/v1/moderation/assist/agreement")
+    assert response.status_code == 200 and response.get_json()["decided"] == 0
+    # B's slug answers exactly as a slug that exists nowhere: 404, no oracle
+    foreign = client.get("/api/v1/moderation/assist/agreement?site=rival")
+    unknown = client.get("/api/v1/moderation/assist/agreement?site=zzz")
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.get_json()["error"]["code"] == unknown.get_json()["error"]["code"] == \
+        "site_not_found"
     login(client, "rivalmod", "rival-password")  # control: B's own moderator counts it
     assert client.get("/api/v1/moderation/assist/agreement?site=rival").get_json()[
         "decided"] == 1

@@ -62,12 +62,12 @@ def test_queue_refuses_a_reason_code_that_no_comment_can_have(client, setup):
 
 def test_queue_refuses_an_unknown_status_and_a_malformed_or_foreign_site(client, setup):
     _error_page(client.get("/moderation/?status=bogus"), 422, "Trạng thái không hợp lệ.")
-    _error_page(client.get("/moderation/?site=abc"), 422, "Tham số không hợp lệ.")
+    _error_page(client.get("/moderation/?site=BAD!"), 422, "Tham số không hợp lệ.")
     _error_page(client.get("/moderation/?site=-1&lang=en"), 422, "Invalid parameter.")
-    # another site's id and an id that exists nowhere answer alike: no oracle
-    for site_id in (setup["rival"], 99999, 10**11):
+    # another site's id or slug and ones that exist nowhere answer alike: no oracle
+    for site_id in (setup["rival"], 99999, 10**11, "rival", "abc"):
         _error_page(client.get(f"/moderation/?site={site_id}"), 404, "Không tìm thấy trang báo.")
-    _api_error(client.get("/api/v1/moderation/queue?site=abc"), 422, "param_invalid", "site")
+    _api_error(client.get("/api/v1/moderation/queue?site=a_b"), 422, "param_invalid", "site")
     _api_error(client.get(f"/api/v1/moderation/queue?site={setup['rival']}"), 404,
                "site_not_found")
     own = client.get(f"/moderation/?site={setup['news']}").get_data(as_text=True)
@@ -151,9 +151,9 @@ def test_export_refuses_an_unknown_format(client, setup):
 
 def test_dashboard_refuses_a_malformed_or_foreign_site(client, setup):
     # before: ?site= was ignored and every site's numbers shown
-    _error_page(client.get("/moderation/dashboard?site=abc"), 422, "Tham số không hợp lệ.")
-    _error_page(client.get("/moderation/dashboard?site=abc&lang=en"), 422, "Invalid parameter.")
-    for site_id in (setup["rival"], 99999):
+    _error_page(client.get("/moderation/dashboard?site=a_b"), 422, "Tham số không hợp lệ.")
+    _error_page(client.get("/moderation/dashboard?site=a_b&lang=en"), 422, "Invalid parameter.")
+    for site_id in (setup["rival"], 99999, "rival", "abc"):
         _error_page(client.get(f"/moderation/dashboard?site={site_id}"), 404,
                     "Không tìm thấy trang báo.")
 
@@ -205,3 +205,18 @@ def test_unsupported_lang_in_the_api_keeps_the_code_and_answers_in_vietnamese(cl
         "sort_invalid"
     assert french.get_json()["error"]["message"] == "Kiểu sắp xếp không hợp lệ."
     assert english.get_json()["error"]["message"] != "Kiểu sắp xếp không hợp lệ."
+
+
+# Counts -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("articles", ["%ED%A0%80", "bai-viet-1,%ED%A0%80", "%FF"])
+def test_counts_refuses_keys_that_are_not_utf8_like_a_path_does(client, site, articles):
+    # before: 200 echoing the key "%ED%A0%80" (Werkzeug keeps undecodable bytes escaped)
+    _api_error(client.get(f"/api/v1/sites/news/counts?articles={articles}"), 422,
+               "article_key_invalid", "articles")
+    _api_error(client.get("/api/v1/sites/news/articles/%ED%A0%80"), 422, "article_key_invalid")
+
+
+def test_counts_still_reads_a_key_with_an_escaped_percent(client, site):
+    body = client.get("/api/v1/sites/news/counts?articles=a%2541,bai-viet-1").get_json()
+    assert list(body["articles"]) == ["a%41", "bai-viet-1"]

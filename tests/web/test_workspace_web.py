@@ -159,7 +159,8 @@ def test_queue_filters_tabs_history_and_paging(app_factory):
     assert re.findall(r'data-comment-id="(\d+)"', by_article) == [str(ids[3])]
     assert client.get("/moderation/?status=bogus").status_code == 422
     assert client.get("/moderation/?cursor=garbage").status_code == 422
-    assert client.get("/moderation/?article=12x").status_code == 422
+    assert client.get("/moderation/?article=a%20b").status_code == 422  # not a key
+    assert client.get("/moderation/?article=12x").status_code == 404  # a key, unknown
 
 
 def test_audit_page_search_and_csv(app, client, moderator):

@@ -28,7 +28,8 @@ from engage.web.api.schemas import (
     AgreementQuery, AuditQuery, DecisionBody, QueueQuery, parse_body)
 from engage.web.api.views import bp, iso
 from engage.web.moderation.audit_views import audit_query
-from engage.web.moderation.queue_views import queue_filter
+from engage.web.moderation.params import days_arg, limit_arg, site_arg
+from engage.web.moderation.queue_views import QUEUE_MAX, queue_filter
 
 
 def _reason_json(reason: dict) -> dict:
@@ -97,17 +98,20 @@ def moderation_queue():
     &order=oldest|newest|risk&cursor=&limit=`` → counts, items, ``next_cursor``, ``csrf_token``.
 
     :raises Unauthorized: ``moderator_login_required`` without a moderator session.
-    :raises InvalidInput: ``status_invalid``, ``limit_invalid``, ``cursor_invalid``, …
+    ``site`` is an id or a slug, ``article`` an id or a key (unique among the moderator's sites,
+    or give ``site``); ``sort`` is accepted for ``order``; ``limit`` 1..200 (default 50: out of
+    range is 422, not clamped).
+
+    :raises InvalidInput: ``status_invalid``, ``sort_invalid``, ``limit_invalid``,
+        ``cursor_invalid``, ``article_ambiguous``, …
     :raises NotFound: a site, article or reader filter outside the moderator's sites.
     """
     mod_id = _moderator().id
-    flt = queue_filter().validated()
-    limit = request.args.get("limit", "50")
-    if not (limit.isascii() and limit.isdigit() and 0 < int(limit) <= 200):
-        raise InvalidInput("limit_invalid", field="limit")
+    flt = queue_filter(mod_id).validated()
+    limit = limit_arg(50, QUEUE_MAX)
     check_scope(db.session, mod_id, site_id=flt.site_id, article_id=flt.article_id,
                 reader=flt.reader)
-    page = queue_page(db.session, mod_id, flt, int(limit), request.args.get("cursor") or None)
+    page = queue_page(db.session, mod_id, flt, limit, request.args.get("cursor") or None)
     return _private({"counts": queue_counts(db.session, mod_id, flt.site_id, flt.article_id),
                      "items": [_item_json(i) for i in page.items],
                      "next_cursor": page.next_cursor,
@@ -159,14 +163,24 @@ def moderation_undo(action_id: int):
 @documented(responses={200: AuditLog}, query=AuditQuery, auth="moderator_api",
             tag="moderation", errors=(404, 422))
 def moderation_audit():
-    """The audit log (``moderator, action, comment, reader, site, since, until`` as the page),
-    newest first, at most 200 rows."""
+    """The audit log (``moderator, action, comment, reader, site, since, until`` as the page;
+    ``site`` an id or a slug), newest first, ``limit`` rows (1..200, default 200; out of range
+    is 422, not clamped), then older ones from ``cursor`` (the previous ``next_cursor``).
+
+    :raises InvalidInput: ``param_invalid``, ``date_invalid``, ``action_invalid``,
+        ``limit_invalid``, ``cursor_invalid``.
+    :raises NotFound: a site, comment, reader or moderator outside the moderator's sites.
+    """
     mod_id = _moderator().id
-    q = audit_query()
+    q = audit_query(mod_id)
+    limit = limit_arg(200, 200)
+    cursor = request.args.get("cursor", "")
+    before = audit.decode_cursor(cursor) if cursor else None
     check_scope(db.session, mod_id, site_id=q.site_id, comment_id=q.comment_id,
                 reader=q.reader, moderator_name=q.moderator)
-    rows = audit.search(db.session, mod_id, q, 200)
-    return _private({"items": [{
+    rows = audit.search(db.session, mod_id, q, limit, before)
+    return _private({"next_cursor": audit.encode_cursor(rows[-1]) if len(rows) == limit
+                     else None, "items": [{
         "id": r.action.id, "at": iso(r.action.created_at), "site": r.site,
         "moderator": r.moderator, "action": r.action.action.value,
         "comment_id": r.action.comment_id, "reader": r.reader,
@@ -177,22 +191,22 @@ def moderation_audit():
 
 @bp.get("/moderation/assist/agreement")
 @documented(responses={200: AssistAgreement}, query=AgreementQuery, auth="moderator_api",
-            tag="moderation", errors=(422,))
+            tag="moderation", errors=(404, 422))
 def assist_agreement():
     """How often moderators agreed with the assistant's hold / no-hold on their sites.
 
-    ``?site=<slug>`` (one of the moderator's sites), ``?days=N`` (decisions of the last N days;
-    default all).  Answers :meth:`engage.services.assist.Agreement.as_json`.
+    ``?site=<slug or id>`` (one of the moderator's sites), ``?days=N`` (decisions of the last
+    N days, 1..365; default all).  Answers :meth:`engage.services.assist.Agreement.as_json`.
 
     :raises Unauthorized: ``moderator_login_required`` / ``api_key_invalid``.
-    :raises InvalidInput: ``days_invalid``.
+    :raises InvalidInput: ``days_invalid``, ``param_invalid``.
+    :raises NotFound: ``site_not_found`` for an unknown site or another tenant's (alike).
     """
     mod_id = _moderator().id
-    days = request.args.get("days", "")
-    if days and not (days.isascii() and days.isdigit() and 0 < int(days) <= 365):
-        raise InvalidInput("days_invalid", field="days")
-    since = utcnow() - timedelta(days=int(days)) if days else None
+    site_id = site_arg(mod_id)
+    days = days_arg(0)
+    since = utcnow() - timedelta(days=days) if days else None
     result = assist.agreement(db.session, mod_id,
                               float(current_app.config["ASSIST_HOLD_THRESHOLD"]), since=since,
-                              site_slug=request.args.get("site") or None)
+                              site_id=site_id)
     return _private(result.as_json())

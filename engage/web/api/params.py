@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qs
 
 from engage.domain.errors import InvalidInput
 from engage.services.keyset import SORTS
@@ -44,3 +45,20 @@ def parse_page_args(get: Callable[[str], str | None], default_limit: int,
     else:
         raise InvalidInput("limit_invalid", field="limit")
     return {"sort": sort, "cursor": get("cursor"), "limit": limit}
+
+
+def strict_query_value(query_string: bytes, name: str, code: str) -> str | None:
+    """The first value of ``name`` in the raw query string, percent-decoded as strict UTF-8.
+
+    Werkzeug keeps undecodable bytes as their ``%XX`` escapes, so ``?articles=%ED%A0%80`` (a
+    lone surrogate's bytes) read as the key ``"%ED%A0%80"``, which looks valid, while the same
+    bytes in a path decode to U+FFFD and are refused.  This reads the bytes themselves.
+
+    :raises InvalidInput: ``code`` (``field=name``) when the value is not valid UTF-8.
+    """
+    try:
+        values = parse_qs(query_string.decode("latin-1"), keep_blank_values=True,
+                          encoding="utf-8", errors="strict").get(name)
+    except UnicodeDecodeError:
+        raise InvalidInput(code, field=name) from None
+    return values[0] if values else None

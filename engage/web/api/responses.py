@@ -325,8 +325,10 @@ class AuditEntry(Closed):
 
 
 class AuditLog(Closed):
-    """``GET /moderation/audit``: at most 200 rows, newest first."""
+    """``GET /moderation/audit``: at most ``limit`` rows, newest first; ``next_cursor`` (null on
+    the last page) asks for the older ones."""
 
+    next_cursor: str | None
     items: list[AuditEntry] = Field(max_length=200)
 
 

@@ -131,14 +131,17 @@ def _row_id() -> Any:
 
 
 class QueueQuery(BaseModel):
-    """``GET /moderation/queue``: which queue, filters (``site`` and ``article`` are ids;
-    one outside the moderator's sites answers 404), order, an opaque ``cursor`` from
+    """``GET /moderation/queue``: which queue, filters (``site`` an id or a slug, ``article`` an
+    id or a key; one outside the moderator's sites answers 404), order (``sort`` is read as
+    ``order``), an opaque ``cursor`` from
     ``next_cursor``, and at most ``limit`` (1..200) items.  Read by
     ``engage.web.moderation.queue_views.queue_filter``; this model is what the document says."""
 
     status: Literal["pending", "reported", "approved", "rejected", "spam", "deleted"] = "pending"
-    site: int | None = _row_id()
-    article: int | None = _row_id()
+    site: int | str | None = Field(default=None, description="a site id or slug")
+    article: int | str | None = Field(
+        default=None, description="an article id, or its key (give site when the key is on "
+        "several of your sites: 422 article_ambiguous); unknown: 404 article_not_found")
     reason: ReasonCode | None = Field(
         default=None, description="a stored reason code (another answers 422 reason_invalid)")
     reader: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
@@ -150,22 +153,26 @@ class QueueQuery(BaseModel):
 
 
 class AuditQuery(BaseModel):
-    """``GET /moderation/audit``: the audit page's search (``site`` and ``comment`` are ids;
-    ``since``/``until`` days in the workspace's time zone, ``until`` included)."""
+    """``GET /moderation/audit``: the audit page's search (``site`` an id or a slug, ``comment``
+    an id; ``since``/``until`` days in the workspace's time zone, ``until`` included), at most
+    ``limit`` rows, older ones from ``cursor`` (the previous answer's ``next_cursor``)."""
 
     moderator: str | None = Field(default=None, description="a username (first 64 characters)")
     action: Literal["approve", "reject", "spam", "remove_votes", "reset_ratings", "withhold",
                     "reader_edit", "reader_delete", "undo"] | None = None
     comment: int | None = _row_id()
     reader: str | None = Field(default=None, description="a reader id (first 32 characters)")
-    site: int | None = _row_id()
+    site: int | str | None = Field(default=None, description="a site id or slug")
     since: date | None = None
     until: date | None = None
+    cursor: str | None = None
+    limit: int = Field(default=200, ge=1, le=200)
 
 
 class AgreementQuery(BaseModel):
-    """``GET /moderation/assist/agreement``: one of the moderator's sites (its slug; another
-    site's finds nothing), decisions of the last ``days`` (1..365; default all)."""
+    """``GET /moderation/assist/agreement``: one of the moderator's sites (its slug or id; an
+    unknown or another tenant's answers 404), decisions of the last ``days`` (1..365; default
+    all)."""
 
     site: str | None = None
     days: int | None = Field(default=None, ge=1, le=365)

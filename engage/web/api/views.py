@@ -15,7 +15,7 @@ from engage.domain.errors import InvalidInput
 from engage.domain.mail import MailAddress, normalise_address
 from engage.domain.structured_data import aggregate_rating_jsonld
 from engage.services import comments, listing, live, ratings, readers, sites
-from engage.web.api.params import ascii_int, parse_page_args
+from engage.web.api.params import ascii_int, parse_page_args, strict_query_value
 from engage.web.api.retries import REPLAYED_HEADER, first_answers, retry_guard
 from engage.web.api.openapi import documented
 from engage.web.api.responses import (
@@ -278,8 +278,16 @@ def _contact(email: str | None) -> MailAddress | None:
 @documented(responses={200: CountsResult, 304: None}, query=CountsQuery, errors=(404, 422),
             headers=("If-None-Match",))
 def get_counts(site: str):
-    """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100)."""
-    keys = listing.parse_article_keys(request.args.get("articles", ""))
+    """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100).
+
+    Keys are checked as in a path (:func:`~engage.services.sites.validate_article_key`), on
+    the strictly decoded bytes (:func:`~engage.web.api.params.strict_query_value`).
+
+    :raises InvalidInput: ``article_key_invalid``, ``too_many_articles``.
+    :raises NotFound: ``site_not_found``.
+    """
+    raw = strict_query_value(request.query_string, "articles", "article_key_invalid")
+    keys = listing.parse_article_keys(raw or "")
     body = counts_body(listing.article_counts_on(db.session.connection(), site, keys))
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag_for("counts", body))

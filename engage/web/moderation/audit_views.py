@@ -14,19 +14,24 @@ from engage.models import ModerationActionKind
 from engage.services import audit
 from engage.services.moderation_queue import check_scope, moderator_sites
 from engage.web.i18n import display_datetime, select_timezone
-from engage.web.moderation.params import int_arg
+from engage.web.moderation.params import int_arg, site_arg
 from engage.web.moderation.views import bp
 
 PAGE = 100
 
 
-def _day(name: str, shift: int = 0) -> datetime | None:
+def _day(name: str, shift: int = 0, alias: str = "") -> datetime | None:
     """``yyyy-mm-dd`` (an HTML date input) as the start of that day (+``shift`` days) in the
     workspace's time zone (Asia/Ho_Chi_Minh by default).
 
-    :raises InvalidInput: ``date_invalid``.
+    :param alias: another name read when ``name`` is absent (``from`` for ``since``).
+    :raises InvalidInput: ``date_invalid`` (with the ``field`` at fault), also when ``name``
+        and ``alias`` are both given.
     """
-    raw = request.args.get(name, "")
+    raw, other = request.args.get(name, ""), request.args.get(alias, "") if alias else ""
+    if raw and other:
+        raise InvalidInput("date_invalid", field=alias)
+    raw, name = (raw, name) if raw else (other, alias or name)
     if not raw:
         return None
     try:
@@ -38,16 +43,23 @@ def _day(name: str, shift: int = 0) -> datetime | None:
     return start
 
 
-def audit_query() -> audit.AuditQuery:
-    """The search terms from the query string; the ``until`` day is included."""
+def audit_query(moderator_id: int) -> audit.AuditQuery:
+    """The search terms from the query string; the ``until`` day is included.  ``site`` is an
+    id or a slug (:func:`~engage.web.moderation.params.site_arg`); ``from``/``to`` are read as
+    ``since``/``until``.
+
+    :raises InvalidInput: ``param_invalid``, ``date_invalid``.
+    :raises NotFound: ``site_not_found``.
+    """
     return audit.AuditQuery(
         moderator=request.args.get("moderator", "")[:64], action=request.args.get("action", ""),
         comment_id=int_arg("comment"), reader=request.args.get("reader", "")[:32],
-        site_id=int_arg("site"), since=_day("since"), until=_day("until", 1))
+        site_id=site_arg(moderator_id), since=_day("since", alias="from"),
+        until=_day("until", 1, alias="to"))
 
 
 def _scoped_query():
-    q = audit_query()
+    q = audit_query(current_user.moderator.id)
     check_scope(db.session, current_user.moderator.id, site_id=q.site_id,
                 comment_id=q.comment_id, reader=q.reader, moderator_name=q.moderator)
     return q

@@ -10,10 +10,10 @@ from engage.domain.moderation.reasons import reason_text
 from engage.extensions import db
 from engage.models.types import utcnow
 from engage.services import dashboard, rating_admin
-from engage.services.moderation_queue import check_scope, moderator_sites
+from engage.services.moderation_queue import moderator_sites
 from engage.web.i18n import select_timezone
 from engage.web.moderation import charts
-from engage.web.moderation.params import int_arg
+from engage.web.moderation.params import days_arg, site_arg
 from engage.web.moderation.views import STATUS_LABELS, bp
 
 
@@ -49,17 +49,18 @@ def _charts(d: dashboard.Dashboard) -> dict:
 @bp.get("/dashboard")
 @login_required
 def dashboard_page():
-    """Charts over the last 14 days of the moderator's sites (server-side SVG); ``?site=`` (an
-    id, as on the queue) narrows them to one site.
+    """Charts over the last ``days`` days (1..365, default 14; out of range 422, as every day
+    window) of the moderator's sites (server-side SVG); ``?site=`` (an id or slug, as on the
+    queue) narrows them to one site.
 
-    :raises InvalidInput: ``param_invalid`` for a ``site`` that is not an id (422).
+    :raises InvalidInput: ``param_invalid`` for a ``site`` that is neither id nor slug,
+        ``days_invalid`` (422).
     :raises NotFound: ``site_not_found`` for a site the moderator is not a member of (404, as
         the queue: no oracle for other sites' ids).
     """
     mod_id, cfg, now = current_user.moderator.id, current_app.config, utcnow()
-    site_id = int_arg("site")
-    check_scope(db.session, mod_id, site_id=site_id)
-    d = dashboard.build(db.session, mod_id, now, select_timezone(),
+    site_id = site_arg(mod_id)
+    d = dashboard.build(db.session, mod_id, now, select_timezone(), days=days_arg(14),
                         min_votes=cfg["TOP_RATED_MIN_VOTES"], site_id=site_id)
     alarms = rating_admin.velocity_alarms(db.session, mod_id, now,
                                           min_votes=cfg["VELOCITY_MIN_VOTES"],

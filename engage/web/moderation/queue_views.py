@@ -19,8 +19,10 @@ from engage.services.moderation_queue import (
     queue_page)
 from engage.web.i18n import select_timezone
 from engage.web.moderation.forms import ActionForm, BulkForm, UndoForm
-from engage.web.moderation.params import int_arg
+from engage.web.moderation.params import article_arg, limit_arg, order_arg, site_arg
 from engage.web.moderation.views import bp
+
+QUEUE_MAX = 200  # the most items one queue page (or API call) shows
 
 
 def page_formatters():
@@ -47,12 +49,21 @@ def page_formatters():
     return fmt_time, history_line, {code: reason_text(code, locale) for code in REASON_TEXT}
 
 
-def queue_filter() -> QueueFilter:
-    """The queue, filters and order from the query string (validated by the service)."""
-    return QueueFilter(queue=request.args.get("status", "pending"), site_id=int_arg("site"),
-                       article_id=int_arg("article"), reason=request.args.get("reason", ""),
-                       reader=request.args.get("reader", ""),
-                       order=request.args.get("order", "oldest"))
+def queue_filter(moderator_id: int) -> QueueFilter:
+    """The queue, filters and order from the query string (validated by the service).
+
+    ``site`` is an id or a slug, ``article`` an id or a key (see
+    :func:`~engage.web.moderation.params.site_arg`, :func:`~engage.web.moderation.params.article_arg`);
+    ``sort`` is accepted for ``order``.
+
+    :raises InvalidInput: ``param_invalid``, ``article_key_invalid``, ``sort_invalid``, …
+    :raises NotFound: ``site_not_found``, ``article_not_found`` (unknown or another tenant's).
+    """
+    site_id = site_arg(moderator_id)
+    return QueueFilter(queue=request.args.get("status", "pending"), site_id=site_id,
+                       article_id=article_arg(moderator_id, site_id),
+                       reason=request.args.get("reason", ""),
+                       reader=request.args.get("reader", ""), order=order_arg())
 
 
 @bp.get("/")
@@ -60,13 +71,15 @@ def queue_filter() -> QueueFilter:
 def queue():
     """One queue (pending by default), oldest first, with counts, filters and the undo panel.
 
-    Filters naming another site's site, article or reader answer 404 (no oracle)."""
+    Filters naming another site's site, article or reader answer 404 (no oracle); ``limit``
+    (1..200, default ``QUEUE_PAGE_SIZE``) as the JSON API's, out of range 422 ``limit_invalid``.
+    """
     mod_id, cfg, now = current_user.moderator.id, current_app.config, utcnow()
     fmt_time, history_line, reason_labels = page_formatters()
-    flt = queue_filter().validated()
+    flt = queue_filter(mod_id).validated()
     check_scope(db.session, mod_id, site_id=flt.site_id, article_id=flt.article_id,
                 reader=flt.reader)
-    page = queue_page(db.session, mod_id, flt, cfg["QUEUE_PAGE_SIZE"],
+    page = queue_page(db.session, mod_id, flt, limit_arg(cfg["QUEUE_PAGE_SIZE"], QUEUE_MAX),
                       request.args.get("cursor") or None)
     return render_template(
         "moderation/queue.html", page=page, items=page.items, flt=flt, queues=QUEUES,
