@@ -163,3 +163,22 @@ def test_workspace_error_pages_lead_back_to_the_queue(client, moderator):
     assert 'href="/moderation/"' in html and "Về hàng đợi kiểm duyệt" in html
     english = client.get("/moderation/?status=bogus&lang=en").get_data(as_text=True)
     assert "Back to the moderation queue" in english
+
+
+def test_form_errors_are_in_the_workspace_language(client, moderator):
+    """A new-user test saw WTForms' English ("This field is required.", "Field cannot be
+    longer than 254 characters.") on Vietnamese pages; they now come from Engage's catalogue."""
+    assert login(client, *moderator).status_code == 302
+    page = client.get("/moderation/account/password").get_data(as_text=True)
+    wrong_names = client.post("/moderation/account/password",
+                              data={"csrf_token": csrf_token(page), "old": "x", "new": "y"})
+    html = wrong_names.get_data(as_text=True)
+    assert "Vui lòng điền mục này." in html and "This field is required." not in html
+    alerts = client.get("/moderation/account/alerts").get_data(as_text=True)
+    too_long = client.post("/moderation/account/alerts",
+                           data={"csrf_token": csrf_token(alerts), "email": "a" * 1000})
+    html = too_long.get_data(as_text=True)
+    assert "Tối đa 254 ký tự." in html and "Field cannot be longer" not in html
+    english = client.post("/moderation/account/password?lang=en",
+                          data={"csrf_token": csrf_token(page)}).get_data(as_text=True)
+    assert "Please fill in this field." in english and "Vui lòng" not in english

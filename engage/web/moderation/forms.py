@@ -14,15 +14,69 @@ from engage.models import CommentStatus, ModerationActionKind
 
 DECISIONS = ["approve", "reject", "spam"]
 
+# WTForms' own messages (fields and validators; it ships no Vietnamese catalogue), keyed by the
+# English text WTForms asks for and given in the workspace's language through Engage's
+# catalogue.  The Vietnamese keeps WTForms' placeholders, which it fills in afterwards.
+_WTFORMS_MESSAGES = {
+    "This field is required.": _l("Vui lòng điền mục này."),
+    "Field must be at least %(min)d character long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field cannot be longer than %(max)d character.": _l("Tối đa %(max)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Tối đa %(max)d ký tự."),
+    "Field must be exactly %(max)d character long.": _l("Cần đúng %(max)d ký tự."),
+    "Field must be exactly %(max)d characters long.": _l("Cần đúng %(max)d ký tự."),
+    "Field must be between %(min)d and %(max)d characters long.":
+        _l("Cần từ %(min)d đến %(max)d ký tự."),
+    "Not a valid integer value.": _l("Cần nhập một số nguyên."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Số phải không quá %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải từ %(min)s đến %(max)s."),
+    "Invalid value, must be one of: %(values)s.": _l("Giá trị không hợp lệ."),
+    "Invalid input.": _l("Giá trị không hợp lệ."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "'%(value)s' is not a valid choice for this field.": _l("Lựa chọn không hợp lệ."),
+    "'%(value)s' are not valid choices for this field.": _l("Lựa chọn không hợp lệ."),
+}
 
-class LoginForm(FlaskForm):
+
+class _WTFormsTranslations:
+    """The ``gettext``/``ngettext`` pair WTForms asks its messages from (its ``Meta``
+    translations hook): :data:`_WTFORMS_MESSAGES` in the request's locale, any other message
+    unchanged (English)."""
+
+    def gettext(self, string: str) -> str:
+        """The message ``string`` (WTForms' English text) in the workspace's language."""
+        found = _WTFORMS_MESSAGES.get(string)
+        return string if found is None else str(found)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural message for ``n`` in the workspace's language."""
+        return self.gettext(singular if n == 1 else plural)
+
+
+_TRANSLATIONS = _WTFormsTranslations()
+
+
+class EngageForm(FlaskForm):
+    """Every workspace form: Flask-WTF's CSRF, and WTForms' own error messages in Vietnamese
+    (English with the English locale) instead of WTForms' English everywhere (a new-user test
+    saw "This field is required." on a Vietnamese page)."""
+
+    class Meta:
+        def get_translations(self, form):
+            """WTForms' messages through Engage's catalogue (:class:`_WTFormsTranslations`)."""
+            return _TRANSLATIONS
+
+
+class LoginForm(EngageForm):
     """Username and password."""
 
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(EngageForm):
     """One decision on one comment, with the state the moderator saw, a rejection reason code
     (:data:`~engage.domain.moderation.decisions.REJECT_REASONS`) and an optional note;
     ``back`` is the queue page to return to."""
@@ -47,17 +101,17 @@ class BulkForm(ActionForm):
         return list(self.page_ids.data if self.all_on_page.data else self.ids.data or [])
 
 
-class UndoForm(FlaskForm):
+class UndoForm(EngageForm):
     """Undo one recent decision (the CSRF token is the whole form); ``back`` as ActionForm."""
 
     back = HiddenField(validators=[Length(max=2000)])
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(EngageForm):
     """An empty form: logout is a POST with a CSRF token."""
 
 
-class RemoveVotesForm(FlaskForm):
+class RemoveVotesForm(EngageForm):
     """Remove the votes cast in the last ``hours`` hours, optionally from one network."""
 
     hours = IntegerField(_l("Trong số giờ gần nhất"), default=24,
@@ -66,7 +120,7 @@ class RemoveVotesForm(FlaskForm):
     reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=3, max=300)])
 
 
-class ResetRatingsForm(FlaskForm):
+class ResetRatingsForm(EngageForm):
     """Delete every vote of an article."""
 
     reason = StringField(_l("Lý do"), validators=[InputRequired(), Length(min=3, max=300)])
@@ -74,7 +128,7 @@ class ResetRatingsForm(FlaskForm):
                            validators=[DataRequired()])
 
 
-class BanForm(FlaskForm):
+class BanForm(EngageForm):
     """Ban a comment's author (reader token) or IP network from its site."""
 
     scope = StringField(validators=[AnyOf(["reader", "network"])])
@@ -83,7 +137,7 @@ class BanForm(FlaskForm):
     reject_comments = BooleanField()
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(EngageForm):
     """A site's moderation settings (bounds are checked again by the service)."""
 
     premoderation = BooleanField(_l("Duyệt trước mọi bình luận"))
@@ -102,14 +156,14 @@ class SettingsForm(FlaskForm):
                                         validators=[Optional(), NumberRange(min=0, max=10_080)])
 
 
-class WordForm(FlaskForm):
+class WordForm(EngageForm):
     """Add one banned or suspect entry to the site's own list."""
 
     kind = StringField(validators=[AnyOf(["banned", "suspect"])])
     entry = StringField(_l("Từ hoặc cụm từ"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(EngageForm):
     """Change one's own password (the current one is asked again)."""
 
     current_password = PasswordField(_l("Mật khẩu hiện tại"),
@@ -118,7 +172,7 @@ class PasswordForm(FlaskForm):
                                  validators=[DataRequired(), Length(min=10, max=256)])
 
 
-class AlertsForm(FlaskForm):
+class AlertsForm(EngageForm):
     """One's alert address; the per-site switches come as ``digest``/``daily`` site ids."""
 
     email = StringField(_l("E-mail nhận thông báo"), validators=[Length(max=254)])
@@ -131,7 +185,7 @@ ROLE_CHOICES = [SelectChoice("moderator", _l("Kiểm duyệt viên")),
 _REQUIRED = _l("Vui lòng điền mục này.")
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(EngageForm):
     """Give an existing moderator (by username) access to the site."""
 
     username = StringField(_l("Tên đăng nhập"), validators=[
@@ -139,7 +193,7 @@ class AddMemberForm(FlaskForm):
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="moderator")
 
 
-class CreateMemberForm(FlaskForm):
+class CreateMemberForm(EngageForm):
     """Create a new moderator account on the site (lengths are checked again by the service)."""
 
     username = StringField(_l("Tên đăng nhập"), validators=[
@@ -152,7 +206,7 @@ class CreateMemberForm(FlaskForm):
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, default="moderator")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(EngageForm):
     """A member's new role."""
 
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
