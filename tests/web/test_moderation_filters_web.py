@@ -112,9 +112,11 @@ def test_dashboard_days_out_of_range_is_refused(client, setup, value):
 
 
 def test_dashboard_days_sets_the_window(client, setup):
-    page = client.get("/moderation/dashboard?days=3").get_data(as_text=True)
-    assert client.get("/moderation/dashboard?days=3").status_code == 200
-    assert page != client.get("/moderation/dashboard").get_data(as_text=True)
+    response = client.get("/moderation/dashboard?days=3")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Số bình luận chờ duyệt (3 ngày)" in page and "14 ngày" not in page
+    assert "(14 ngày)" in client.get("/moderation/dashboard").get_data(as_text=True)
 
 
 # assistant agreement ---------------------------------------------------------------------
