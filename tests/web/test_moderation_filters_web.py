@@ -1,6 +1,7 @@
 """Moderator query parameters that used to be ignored (``sort``, ``limit``, ``days``, the audit
 API's ``cursor``/``from``) now answer 4xx when malformed, and the queue's ``site``/``article``
 filters take the slug and article key that queue items report, not only internal ids."""
+import re
 import pytest
 from sqlalchemy import select
 
@@ -68,6 +69,10 @@ def test_queue_limit_malformed_or_out_of_range_is_refused(client, setup, value):
 def test_queue_limit_sizes_the_page(client, setup):
     assert len(client.get("/api/v1/moderation/queue?limit=1").get_json()["items"]) == 1
     assert client.get("/moderation/?limit=200").status_code == 200
+    page = client.get("/moderation/?limit=1").get_data(as_text=True)
+    assert page.count('data-comment-id="') == 1
+    next_link = re.search(r'<a class="next" href="([^"]+)"', page).group(1)
+    assert "limit=1" in next_link  # the next page keeps the size asked for
 
 
 # audit API -------------------------------------------------------------------------------
