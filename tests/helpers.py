@@ -55,3 +55,12 @@ def http_json(method, url, token=None, body=None, headers=None):
             return response.status, json.loads(response.read())
     except urlerror.HTTPError as err:
         return err.code, json.loads(err.read())
+
+
+def assert_api_error(response, status: int, code: str, field: str | None = None) -> None:
+    """The response is a JSON API error with this status and code (and field, if given)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    if field:
+        assert error["details"]["field"] == field

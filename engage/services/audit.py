@@ -94,7 +94,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def encode_cursor(row: AuditRow) -> str:
-    """The keyset position after ``row`` as an opaque ``next_cursor`` (``<µs since epoch>.<id>``)."""
+    """The keyset position after ``row`` as an opaque ``next_cursor``
+    (``<µs since epoch>.<id>``)."""
     stamp = row.action.created_at
     stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
     return f"{(stamp - _EPOCH) // timedelta(microseconds=1)}.{row.action.id}"

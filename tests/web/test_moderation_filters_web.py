@@ -10,7 +10,7 @@ from engage.models import (
     CommentStatus, Membership, Moderator, ModerationActionKind, Role, Site)
 from engage.models.types import utcnow
 from engage.services import accounts, moderation_actions, sites
-from helpers import ARTICLE, login, new_token, post_comment
+from helpers import ARTICLE, assert_api_error, login, new_token, post_comment
 
 
 @pytest.fixture
@@ -29,14 +29,6 @@ def setup(app, client, site):
     return ids
 
 
-def _api_error(response, status: int, code: str, field: str | None = None) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    if field:
-        assert error["details"]["field"] == field
-
-
 def _page_error(response, status: int, message: str) -> None:
     assert response.status_code == status
     assert f"<p>{message}</p>" in response.get_data(as_text=True)
@@ -46,9 +38,9 @@ def _page_error(response, status: int, message: str) -> None:
 
 def test_queue_sort_bogus_is_refused(client, setup):
     # before: 200, the unknown name ignored
-    _api_error(client.get("/api/v1/moderation/queue?sort=bogus"), 422, "sort_invalid", "sort")
+    assert_api_error(client.get("/api/v1/moderation/queue?sort=bogus"), 422, "sort_invalid", "sort")
     _page_error(client.get("/moderation/?sort=bogus"), 422, "Kiểu sắp xếp không hợp lệ.")
-    _api_error(client.get("/api/v1/moderation/queue?order=oldest&sort=newest"), 422,
+    assert_api_error(client.get("/api/v1/moderation/queue?order=oldest&sort=newest"), 422,
                "sort_invalid", "sort")
 
 
@@ -62,7 +54,7 @@ def test_queue_sort_is_read_as_order(client, setup):
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "201", "9" * 30])
 def test_queue_limit_malformed_or_out_of_range_is_refused(client, setup, value):
     _page_error(client.get(f"/moderation/?limit={value}"), 422, "Số lượng không hợp lệ.")
-    _api_error(client.get(f"/api/v1/moderation/queue?limit={value}"), 422, "limit_invalid",
+    assert_api_error(client.get(f"/api/v1/moderation/queue?limit={value}"), 422, "limit_invalid",
                "limit")
 
 
@@ -88,7 +80,7 @@ def test_queue_limit_sizes_the_page(client, setup):
     ("limit=201", "limit_invalid", "limit"),
 ])
 def test_audit_api_refuses_malformed_paging_and_days(client, setup, query, code, field):
-    _api_error(client.get(f"/api/v1/moderation/audit?{query}"), 422, code, field)
+    assert_api_error(client.get(f"/api/v1/moderation/audit?{query}"), 422, code, field)
 
 
 def test_audit_api_pages_with_next_cursor(app, client, setup):
@@ -128,9 +120,9 @@ def test_dashboard_days_sets_the_window(client, setup):
 
 def test_agreement_site_must_be_one_of_the_moderators(app, client, setup):
     for slug in ("zzz", "rival"):  # unknown and foreign alike
-        _api_error(client.get(f"/api/v1/moderation/assist/agreement?site={slug}"), 404,
+        assert_api_error(client.get(f"/api/v1/moderation/assist/agreement?site={slug}"), 404,
                    "site_not_found")
-    _api_error(client.get("/api/v1/moderation/assist/agreement?site=a_b"), 422,
+    assert_api_error(client.get("/api/v1/moderation/assist/agreement?site=a_b"), 422,
                "param_invalid", "site")
     with app.app_context():
         news = db.session.execute(select(Site.id).where(Site.slug == "news")).scalar_one()
@@ -158,10 +150,10 @@ def test_queue_article_filter_takes_the_key(client, setup):
 
 def test_queue_article_key_unknown_or_foreign_is_404(client, setup):
     for query in ("article=khong-co", "article=khong-co&site=news", "article=bai-khac&site=rival"):
-        _api_error(client.get(f"/api/v1/moderation/queue?{query}"), 404, "article_not_found"
+        assert_api_error(client.get(f"/api/v1/moderation/queue?{query}"), 404, "article_not_found"
                    if "rival" not in query else "site_not_found")
     _page_error(client.get("/moderation/?article=khong-co"), 404, "Không tìm thấy bài viết.")
-    _api_error(client.get("/api/v1/moderation/queue?article=a%20b"), 422, "article_key_invalid")
+    assert_api_error(client.get("/api/v1/moderation/queue?article=a%20b"), 422, "article_key_invalid")
 
 
 def test_queue_article_key_on_two_of_my_sites_needs_the_site(app, client, setup):
@@ -171,7 +163,7 @@ def test_queue_article_key_on_two_of_my_sites_needs_the_site(app, client, setup)
         db.session.add(Membership(moderator_id=boss.scalar_one(), site_id=rival,
                                   role=Role.MODERATOR))
         db.session.commit()
-    _api_error(client.get(f"/api/v1/moderation/queue?article={ARTICLE}"), 422,
+    assert_api_error(client.get(f"/api/v1/moderation/queue?article={ARTICLE}"), 422,
                "article_ambiguous", "article")
     one = client.get(f"/api/v1/moderation/queue?article={ARTICLE}&site=rival").get_json()
     assert [i["site"] for i in one["items"]] == ["rival"]

@@ -11,7 +11,7 @@ from engage.models import (
     CommentStatus, Membership, ModerationAction, ModerationActionKind, Moderator, Role, Site)
 from engage.services import accounts, moderation_actions, sites
 from engage.models.types import utcnow
-from helpers import login, new_token, post_comment
+from helpers import assert_api_error, login, new_token, post_comment
 
 QUEUE_IDS = re.compile(r'data-comment-id="(\d+)"')
 
@@ -36,21 +36,13 @@ def _error_page(response, status: int, message: str) -> None:
     assert f"<p>{message}</p>" in response.get_data(as_text=True)
 
 
-def _api_error(response, status: int, code: str, field: str | None = None) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    if field:
-        assert error["details"]["field"] == field
-
-
 # Queue --------------------------------------------------------------------------------------
 
 def test_queue_refuses_a_reason_code_that_no_comment_can_have(client, setup):
     # before: any lower-case word was accepted and showed an empty queue
     _error_page(client.get("/moderation/?reason=not_a_reason"), 422, "Lý do không hợp lệ.")
     _error_page(client.get("/moderation/?reason=not_a_reason&lang=en"), 422, "Invalid reason.")
-    _api_error(client.get("/api/v1/moderation/queue?reason=not_a_reason"), 422,
+    assert_api_error(client.get("/api/v1/moderation/queue?reason=not_a_reason"), 422,
                "reason_invalid", "reason")
     held = client.get("/moderation/?reason=premoderation").get_data(as_text=True)
     assert QUEUE_IDS.findall(held) == [str(setup["comment"])]
@@ -67,8 +59,8 @@ def test_queue_refuses_an_unknown_status_and_a_malformed_or_foreign_site(client,
     # another site's id or slug and ones that exist nowhere answer alike: no oracle
     for site_id in (setup["rival"], 99999, 10**11, "rival", "abc"):
         _error_page(client.get(f"/moderation/?site={site_id}"), 404, "Không tìm thấy trang báo.")
-    _api_error(client.get("/api/v1/moderation/queue?site=a_b"), 422, "param_invalid", "site")
-    _api_error(client.get(f"/api/v1/moderation/queue?site={setup['rival']}"), 404,
+    assert_api_error(client.get("/api/v1/moderation/queue?site=a_b"), 422, "param_invalid", "site")
+    assert_api_error(client.get(f"/api/v1/moderation/queue?site={setup['rival']}"), 404,
                "site_not_found")
     own = client.get(f"/moderation/?site={setup['news']}").get_data(as_text=True)
     assert QUEUE_IDS.findall(own) == [str(setup["comment"])]
@@ -119,7 +111,7 @@ def test_audit_whole_cursor_pages_back(app, client, setup):
 def test_audit_refuses_an_unknown_action(client, setup):
     _error_page(client.get("/moderation/audit?action=bogus"), 422, "Thao tác không hợp lệ.")
     _error_page(client.get("/moderation/audit.csv?action=bogus"), 422, "Thao tác không hợp lệ.")
-    _api_error(client.get("/api/v1/moderation/audit?action=bogus"), 422, "action_invalid",
+    assert_api_error(client.get("/api/v1/moderation/audit?action=bogus"), 422, "action_invalid",
                "action")
     assert client.get("/moderation/audit?action=approve").status_code == 200
 
@@ -127,7 +119,7 @@ def test_audit_refuses_an_unknown_action(client, setup):
 def test_audit_day_before_year_one_in_utc_is_refused_not_a_500(client, setup):
     # 0001-01-01 at +07:00 is before the first representable UTC instant
     _error_page(client.get("/moderation/audit?since=0001-01-01"), 422, "Ngày không hợp lệ.")
-    _api_error(client.get("/api/v1/moderation/audit?since=0001-01-01"), 422, "date_invalid",
+    assert_api_error(client.get("/api/v1/moderation/audit?since=0001-01-01"), 422, "date_invalid",
                "since")
     assert client.get("/moderation/audit?since=0001-01-02").status_code == 200
 
@@ -137,7 +129,7 @@ def test_audit_day_before_year_one_in_utc_is_refused_not_a_500(client, setup):
 def test_export_refuses_an_unknown_format(client, setup):
     # before: ?format=csv answered 200 with JSON, as if understood
     response = client.get("/api/v1/sites/news/export?format=csv")
-    _api_error(response, 422, "format_invalid", "format")
+    assert_api_error(response, 422, "format_invalid", "format")
     assert response.get_json()["error"]["message"] == \
         "Định dạng xuất không hợp lệ (chỉ hỗ trợ json)."
     english = client.get("/api/v1/sites/news/export?format=xml&lang=en").get_json()["error"]
@@ -182,7 +174,7 @@ def test_dashboard_site_filter_narrows_the_numbers(app, client, setup):
 def test_reader_token_for_an_unknown_site_is_refused(client, site):
     # before: 201 with a token and no CORS headers, for any ?site=
     for slug in ("nope", "BAD!!", "x" * 500):
-        _api_error(client.post(f"/api/v1/readers?site={slug}"), 404, "site_not_found")
+        assert_api_error(client.post(f"/api/v1/readers?site={slug}"), 404, "site_not_found")
     for query in ("?site=news", "", "?site="):
         assert client.post(f"/api/v1/readers{query}").status_code == 201
 
@@ -212,9 +204,9 @@ def test_unsupported_lang_in_the_api_keeps_the_code_and_answers_in_vietnamese(cl
 @pytest.mark.parametrize("articles", ["%ED%A0%80", "bai-viet-1,%ED%A0%80", "%FF"])
 def test_counts_refuses_keys_that_are_not_utf8_like_a_path_does(client, site, articles):
     # before: 200 echoing the key "%ED%A0%80" (Werkzeug keeps undecodable bytes escaped)
-    _api_error(client.get(f"/api/v1/sites/news/counts?articles={articles}"), 422,
+    assert_api_error(client.get(f"/api/v1/sites/news/counts?articles={articles}"), 422,
                "article_key_invalid", "articles")
-    _api_error(client.get("/api/v1/sites/news/articles/%ED%A0%80"), 422, "article_key_invalid")
+    assert_api_error(client.get("/api/v1/sites/news/articles/%ED%A0%80"), 422, "article_key_invalid")
 
 
 def test_counts_still_reads_a_key_with_an_escaped_percent(client, site):
