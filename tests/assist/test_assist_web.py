@@ -134,8 +134,9 @@ def test_agreement_counts_moderators_last_decisions(assist_app):
     assert figures == {"decided": 2, "agreed": 2, "rate": 1.0, "hold_at": 0.0,
                        "held_rejected": 2, "held_approved": 0, "passed_rejected": 0,
                        "passed_approved": 0}
-    assert client.get("/api/v1/moderation/assist/agreement?site=news").get_json()[
-        "decided"] == 0  # not the moderator's site: nothing
+    foreign = client.get("/api/v1/moderation/assist/agreement?site=news")
+    assert foreign.status_code == 404  # not the moderator's site: the answer of an unknown one
+    assert foreign.get_json()["error"]["code"] == "site_not_found"
     assert client.get("/api/v1/moderation/assist/agreement?days=0").status_code == 422
     client.post("/moderation/logout", data={"csrf_token": token})
     assert client.get("/api/v1/moderation/assist/agreement").status_code == 401
