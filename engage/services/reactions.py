@@ -98,6 +98,7 @@ def set_like(session: Session, site_slug: str, article_key: str, comment_id: int
         for an unpublished comment).
     :raises Forbidden: ``comments_closed`` (the discussion is frozen).
     :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and the reader was erased).
+    :raises InvalidInput: ``like_own_comment`` (liking one's own comment).
     """
     with write_transaction(session):
         if check_reader:
@@ -105,6 +106,10 @@ def set_like(session: Session, site_slug: str, article_key: str, comment_id: int
         _site, article, comment = locate_comment(session, site_slug, article_key, comment_id)
         _published(comment)
         ensure_open(article.comments_open, "comments_closed")
+        if liked and comment.reader_id == reader_id:
+            # "Most liked" ranks what other readers liked; Remark42 and Disqus refuse votes on
+            # one's own comment too.  Taking back an old self-like stays allowed.
+            raise InvalidInput("like_own_comment", field="comment")
         if liked:
             changed = _insert(session, CommentLike, comment_id=comment.id, reader_id=reader_id,
                               created_at=now)

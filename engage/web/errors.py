@@ -49,6 +49,7 @@ MESSAGES = {
     "status_invalid": _l("Trạng thái không hợp lệ."),
     "ban_target_unknown": _l("Không xác định được độc giả hoặc mạng cần cấm."),
     "report_own_comment": _l("Bạn không thể báo cáo bình luận của chính mình."),
+    "like_own_comment": _l("Bạn không thể thích bình luận của chính mình."),
     "network_vote_cap": _l("Mạng của bạn đã gửi quá nhiều lượt đánh giá cho bài viết này hôm nay."),
     "days_invalid": _l("Số ngày phải từ 1 đến 365."),
     "limit_invalid": _l("Số lượng không hợp lệ."),

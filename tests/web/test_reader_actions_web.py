@@ -201,8 +201,8 @@ def test_like_writes_are_rate_limited_per_reader(app_factory):
     client = app.test_client()
     with app.app_context():
         sites.create_site(db.session, "open", "Open", premoderation=False, auto_create_articles=True)
-    token = new_token(client)
-    cid = post_comment(client, token, "Bình luận", site="open").get_json()["id"]
+    author, token = new_token(client), new_token(client)
+    cid = post_comment(client, author, "Bình luận", site="open").get_json()["id"]
     assert client.put(f"{BASE}/comments/999/like", headers=_h(token)).status_code == 404
     codes = [client.put(f"{BASE}/comments/{cid}/like", headers=_h(token)).status_code
              for _ in range(4)]
@@ -268,8 +268,9 @@ def test_replays_do_not_use_up_the_post_quota(app_factory):
 
 def test_twenty_concurrent_likes_by_one_reader_through_http(app, live_server, open_site):
     app.config["LIMIT_LIKE_WRITES"] = "1000/minute"
+    author = http_json("POST", live_server + "/api/v1/readers")[1]["token"]
     token = http_json("POST", live_server + "/api/v1/readers")[1]["token"]
-    _, posted = http_json("POST", live_server + BASE + "/comments", token,
+    _, posted = http_json("POST", live_server + BASE + "/comments", author,
                       {"author_name": "An", "text": "Thích thì bấm"})
     url = f"{live_server}{BASE}/comments/{posted['id']}/like"
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -331,3 +332,17 @@ def test_an_edited_parent_awaiting_review_is_not_shown_as_deleted(app, client, s
     assert "Bình luận đang chờ duyệt lại" in page and "Bình luận đã bị xóa" not in page
     english = client.get(f"/widget/news/{ARTICLE}?lang=en").get_data(as_text=True)
     assert "This comment is awaiting review again" in english
+
+
+def test_a_reader_cannot_like_their_own_comment(app, client, open_site):
+    """"Most liked" ranks what other readers liked: one's own like is refused (422), another
+    reader's counts, and taking back a like is always allowed."""
+    author, other = new_token(client), new_token(client)
+    cid = post_comment(client, author, "Của tôi", site="open").get_json()["id"]
+    own = client.put(f"{BASE}/comments/{cid}/like", headers=_h(author))
+    assert own.status_code == 422 and own.get_json()["error"]["code"] == "like_own_comment"
+    assert "không thể thích bình luận của chính mình" in own.get_json()["error"]["message"]
+    assert client.put(f"{BASE}/comments/{cid}/like", headers=_h(other)).get_json()[
+        "like_count"] == 1
+    assert client.delete(f"{BASE}/comments/{cid}/like", headers=_h(author)).status_code == 200
+    assert _rows(app)[1] == 1
