@@ -11,7 +11,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# disable_existing_loggers=False: running migrations in a process that already has loggers
+# (tests, `engage init-db` inside the app) must not silence them — the default disables every
+# existing logger, which hid later warnings from pytest's caplog depending on test order.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

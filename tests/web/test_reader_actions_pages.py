@@ -40,7 +40,7 @@ def test_widget_sort_form_works_without_javascript(client, open_site):
     first = post_comment(client, token, "Cũ hơn", site="open").get_json()["id"]
     second = post_comment(client, token, "Mới hơn", site="open").get_json()["id"]
     client.put(f"/api/v1/sites/open/articles/{ARTICLE}/comments/{first}/like",
-               headers={"X-Engage-Reader": token})
+               headers={"X-Engage-Reader": new_token(client)})  # another reader's like
     newest = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
     assert newest.index(f'data-id="{second}"') < newest.index(f'data-id="{first}"')
     liked = client.get(f"/widget/open/{ARTICLE}?sort=most_liked").get_data(as_text=True)
