@@ -89,7 +89,6 @@ MESSAGES = {
     "comment_deleted": _l("Tác giả đã xóa bình luận này; không thể duyệt lại."),
     "name_invalid": _l("Tên không hợp lệ (1–100 ký tự)."),
     "key_not_found": _l("Không tìm thấy khóa API này."),
-    "api_key_invalid": _l("Khóa API không hợp lệ hoặc đã bị thu hồi."),
     "password_too_short": _l("Mật khẩu phải có ít nhất %(limit)s ký tự."),
     "password_unchanged": _l("Mật khẩu mới phải khác mật khẩu cũ."),
     "comment_not_yours": _l("Bạn chỉ có thể sửa hoặc xóa bình luận của chính mình."),

@@ -14,7 +14,7 @@ from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from engage.domain.errors import InvalidInput, Unauthorized
+from engage.domain.errors import Unauthorized
 from engage.domain.moderation.reasons import reason_text
 from engage.extensions import csrf, db
 from engage.models import CommentStatus, ModerationActionKind

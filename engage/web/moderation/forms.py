@@ -10,7 +10,7 @@ from wtforms.validators import (
     AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp)
 
 from engage.domain.moderation.decisions import NOTE_MAX_CHARS, REJECT_REASONS
-from engage.models import CommentStatus, ModerationActionKind
+from engage.models import CommentStatus
 
 DECISIONS = ["approve", "reject", "spam"]
 
