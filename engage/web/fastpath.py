@@ -52,6 +52,7 @@ class PublicReadFastPath:
         self._pinned: list = []
         self._pinned_lock = threading.Lock()
         self._counts_compiled: dict[int, object] = {}  # per counts_query_key
+        self._statements: dict[object, object] = {}  # statement -> compiled (run_statement)
         atexit.register(self.close)
         self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
 
@@ -139,6 +140,24 @@ class PublicReadFastPath:
         _ = self.engine
         try:
             return bool(self._raw_rows(self._reader_compiled, {"id": reader_id}))
+        except (SQLAlchemyError, NotPinned, self.driver_errors):
+            return None
+
+    def run_statement(self, statement, values: dict) -> list | None:
+        """All rows of one statement run in autocommit on this thread's pinned connection, or
+        ``None`` when no connection could be pinned or the database failed (the caller runs it
+        through the session, which reports the error as every other path does).
+
+        Used for writes that are one statement and safe to run twice (the PostgreSQL vote:
+        ``engage.services.ratings.PinnedRunner``).  The statement is compiled once per process;
+        bind values go to the driver as given (no SQLAlchemy type processing).
+        """
+        _ = self.engine
+        compiled = self._statements.get(statement)
+        if compiled is None:
+            compiled = self._statements[statement] = statement.compile(dialect=self.engine.dialect)
+        try:
+            return self._raw_rows(compiled, values)
         except (SQLAlchemyError, NotPinned, self.driver_errors):
             return None
 

@@ -166,3 +166,25 @@ def test_network_cap_refuses_new_votes_but_not_changes(ctx, site, now):
     assert ratings.rate_article(ctx, site, "capped", "a", 1, "same-net", now, 2).summary.bins \
         == (1, 0, 0, 1, 0)
     assert _votes(ctx) == 2 and counters.verify_counters(ctx) == []
+
+
+def test_a_vote_on_the_pinned_connection_and_its_fallback_agree(ctx, app, site, now, backend):
+    """The web layer hands the vote a pinned autocommit connection (PostgreSQL: the vote is one
+    statement run there); when that runner cannot run it (``None``) the session runs it, and
+    both give the same aggregate.  SQLite never uses the runner (its vote is four statements)."""
+    ratings.rate_article(ctx, site, "a1", "reader-1", 5, "net", now)  # creates the article
+    fast = app.extensions["engage_fastpath"]
+    calls = []
+
+    def runner(statement, values):
+        calls.append(values["reader_id"])
+        return fast.run_statement(statement, values)
+
+    pinned = ratings.rate_article(ctx, site, "a1", "reader-2", 3, "net", now,
+                                  check_reader=False, run_pinned=runner)
+    fallback = ratings.rate_article(ctx, site, "a1", "reader-3", 1, "net", now,
+                                    check_reader=False, run_pinned=lambda s, v: None)
+    assert pinned.summary.bins == (0, 0, 1, 0, 1)
+    assert fallback.summary.bins == (1, 0, 1, 0, 1) and _votes(ctx) == 3
+    assert calls == (["reader-2"] if backend == "postgresql" else [])
+    assert counters.verify_counters(ctx) == []

@@ -45,6 +45,13 @@ def accepted(response) -> bool:
     return response.status_code < 400
 
 
+def _pinned_runner():
+    """The read fast path's per-thread autocommit connection, for single-statement writes
+    (``PublicReadFastPath.run_statement``); ``None`` when the app has no fast path."""
+    fast = current_app.extensions.get("engage_fastpath")
+    return fast.run_statement if fast is not None else None
+
+
 def comment_limits() -> CommentLimits:
     """The comment length limits from config."""
     cfg = current_app.config
@@ -213,7 +220,8 @@ def put_rating(site: str, article: str):
     cfg = current_app.config
     result = ratings.rate_article(db.session, site, article, reader, body.stars,
                                   network_hash(), utcnow(), cfg["RATING_NETWORK_DAILY_CAP"],
-                                  durable=not cfg["RATING_ASYNC_COMMIT"], check_reader=True)
+                                  durable=not cfg["RATING_ASYNC_COMMIT"], check_reader=True,
+                                  run_pinned=_pinned_runner())
     return jsonify({"rating": result.summary.as_json(), "mine": result.mine})
 
 
