@@ -55,7 +55,7 @@ def article_counts_on(connection: Connection, site_slug: str, keys: list[str]) -
     return counts_from_rows(keys, rows)
 
 
-def counts_query_for(dialect, n_keys: int):
+def counts_query_for(dialect, n_keys: int, *, versions_only: bool = False):
     """:data:`_COUNTS_QUERY` compiled for ``dialect`` for callers that run it on a raw DBAPI
     connection (the read fast path), where re-expanding the IN list on every call cost more
     than the query; cache the result per :func:`counts_query_key`.
@@ -66,6 +66,11 @@ def counts_query_for(dialect, n_keys: int):
     ``psycopg/_queries.py``; the regular-expression split of the 51-parameter form was a
     sixth of a 50-article counts request).  Elsewhere, ``n_keys`` plain parameters ``k0`` ….
 
+    With ``versions_only`` the rows are ``(site id, key, version)`` instead of the counts: the
+    article's ``version`` moves in the same transaction as every write that changes its counts
+    (the invariant the article read's ETag rests on), so these rows identify the counts answer
+    (:func:`counts_signature`) for a fraction of the fetching.
+
     :returns: a SQLAlchemy ``Compiled``; its parameters are :func:`counts_query_params`.
     """
     if dialect.name == "postgresql":
@@ -73,7 +78,8 @@ def counts_query_for(dialect, n_keys: int):
     else:
         match = (_ARTICLE_T.c.key.in_([bindparam(f"k{i}") for i in range(n_keys)])
                  if n_keys else false())
-    stmt = (select(_SITE_T.c.id, _ARTICLE_T.c.key, _ARTICLE_T.c.comment_count, *_BINS)
+    columns = ((_ARTICLE_T.c.version,) if versions_only else (_ARTICLE_T.c.comment_count, *_BINS))
+    stmt = (select(_SITE_T.c.id, _ARTICLE_T.c.key, *columns)
             .select_from(_SITE_T.outerjoin(_ARTICLE_T, and_(
                 _ARTICLE_T.c.site_id == _SITE_T.c.id, match)))
             .where(_SITE_T.c.slug == bindparam("slug")))
@@ -93,6 +99,21 @@ def counts_query_params(dialect, site_slug: str, keys: list[str]) -> dict:
     params: dict = {f"k{i}": key for i, key in enumerate(keys)}
     params["slug"] = site_slug
     return params
+
+
+def counts_signature(site_slug: str, keys: list[str], version_rows) -> tuple | None:
+    """What a counts answer depends on, from ``counts_query_for(…, versions_only=True)``'s
+    rows: the site, the keys asked for in their order, and each found article's version.
+
+    Equal signatures mean equal answers as long as every write that changes an article's
+    counts bumps its version (see :func:`counts_query_for`); a cached answer found under a
+    signature read *before* a write is never older than that signature, because it was
+    computed after it.  ``None`` when there is no row (no such site: the full query answers).
+    """
+    if not version_rows:
+        return None
+    return (site_slug, tuple(keys), tuple(sorted(
+        (row[1], row[2]) for row in version_rows if row[1] is not None)), version_rows[0][0])
 
 
 def counts_from_rows(keys: list[str], rows) -> dict[str, dict]:

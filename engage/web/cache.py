@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 
 
 class ReadCache:
-    """A thread-safe LRU of response bodies.
+    """A thread-safe LRU of response bodies (or of any value: the counts keep ``(body, ETag)``).
 
     Keys embed the article's version, which every write that changes a public read bumps in the
     same transaction, so an entry can never be served stale: a new version is a new key, and the

@@ -23,11 +23,12 @@ from engage.domain.errors import EngageError
 from engage.extensions import db
 from engage.services.reader_data import READER_EXISTS
 from engage.services.listing import (
-    counts_from_rows, counts_query_for, counts_query_key, counts_query_params, parse_article_keys)
+    counts_from_rows, counts_query_for, counts_query_key, counts_query_params, counts_signature,
+    parse_article_keys)
 from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, VERSION_QUERY
 from engage.web.api.params import parse_page_args
 from engage.web.api.views import article_etag, counts_body
-from engage.web.cache import etag_for
+from engage.web.cache import ReadCache, etag_for
 from engage.web.observability import ENDPOINT_KEY
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -51,7 +52,9 @@ class PublicReadFastPath:
         self._local = threading.local()
         self._pinned: list = []
         self._pinned_lock = threading.Lock()
-        self._counts_compiled: dict[int, object] = {}  # per counts_query_key
+        self._counts_compiled: dict[tuple, object] = {}  # (counts_query_key, versions_only)
+        # counts_signature -> (body, ETag): its own LRU, a quarter the size of the bodies' one
+        self._counts_answers = ReadCache(max(64, app.config["READ_CACHE_ENTRIES"] // 4))
         self._statements: dict[object, object] = {}  # statement -> compiled (run_statement)
         atexit.register(self.close)
         self.driver_errors: type[Exception] = SQLAlchemyError  # the DBAPI's, once known
@@ -89,21 +92,41 @@ class PublicReadFastPath:
                                  lambda: self.app.extensions["engage_read_cache"].get(etag))
 
     def _counts(self, environ: dict, site: str) -> Answer | None:
-        """Listing-page counts: one query, then 304 when the client's copy is current."""
+        """Listing-page counts, then 304 when the client's copy is current.
+
+        One query reads the articles' versions (:func:`counts_signature`); an answer built
+        for the same signature is served from this process's cache, else the counts query
+        builds it (and its ETag, the same the Flask view gives).
+        """
         try:
             keys = parse_article_keys(_query(environ)("articles") or "")
             if not SLUG_RE.match(site):
                 return None
             dialect = self.engine.dialect
-            which = counts_query_key(dialect, len(keys))
-            compiled = self._counts_compiled.get(which)
-            if compiled is None:
-                compiled = self._counts_compiled[which] = counts_query_for(dialect, len(keys))
             params = counts_query_params(dialect, site, keys)
-            body = counts_body(counts_from_rows(keys, self._raw_rows(compiled, params)))
+            signature = counts_signature(site, keys, self._raw_rows(
+                self._counts_statement(dialect, len(keys), True), params))
+            if signature is None:
+                return None  # no such site: Flask answers 404
+            cached = self._counts_answers.get(signature)
+            if cached is None:
+                body = counts_body(counts_from_rows(keys, self._raw_rows(
+                    self._counts_statement(dialect, len(keys), False), params)))
+                cached = (body, etag_for("counts", body))
+                self._counts_answers.put(signature, cached)
         except (EngageError, SQLAlchemyError, NotPinned, self.driver_errors):
             return None
-        return self._conditional(environ, etag_for("counts", body), lambda: body)
+        body, etag = cached
+        return self._conditional(environ, etag, lambda: body)
+
+    def _counts_statement(self, dialect, n_keys: int, versions_only: bool):
+        """:func:`counts_query_for`, compiled once per shape."""
+        which = (counts_query_key(dialect, n_keys), versions_only)
+        compiled = self._counts_compiled.get(which)
+        if compiled is None:
+            compiled = self._counts_compiled[which] = counts_query_for(
+                dialect, n_keys, versions_only=versions_only)
+        return compiled
 
     def _conditional(self, environ: dict, etag: str, body: Callable[[], bytes | None]
                      ) -> Answer | None:

@@ -100,3 +100,40 @@ def test_threads_on_a_cold_worker_wait_for_the_compiled_statements(app, monkeypa
         cold.close()
     # False: asked on a pinned connection; None: no connection left to pin, ask the session.
     assert set(answers) <= {False, None} and False in answers
+
+
+def test_listing_counts_come_from_the_cache_until_an_article_changes(client, open_site,
+                                                                     monkeypatch):
+    """The fast path keeps each counts answer under its articles' versions: a repeat request
+    does not build the body again, and every change — a vote, a new article, a reader's
+    erasure — shows at once (the cached answer is never older than the versions read)."""
+    from engage.services import listing
+    from engage.web import fastpath
+
+    builds = []
+    real = listing.counts_from_rows
+
+    def counting(keys, rows):
+        builds.append(keys)
+        return real(keys, rows)
+
+    monkeypatch.setattr(fastpath, "counts_from_rows", counting)
+    url = f"/api/v1/sites/open/counts?articles={ARTICLE},other"
+    voter = new_token(client)
+    rate(client, voter, 5, site="open")
+    first = client.get(url)
+    assert first.get_json()["articles"][ARTICLE]["rating"]["count"] == 1
+    again = client.get(url)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(builds) == 1
+    steps = [
+        (lambda: rate(client, new_token(client), 3, site="open"), ARTICLE, 2),
+        (lambda: rate(client, new_token(client), 4, site="open", article="other"), "other", 1),
+        (lambda: client.delete("/api/v1/reader", headers={"X-Engage-Reader": voter}),
+         ARTICLE, 1),
+    ]
+    for write, key, count in steps:
+        assert write().status_code == 200
+        answer = client.get(url).get_json()["articles"]
+        assert answer[key]["rating"]["count"] == count
+    assert len(builds) == 4
