@@ -8,6 +8,9 @@ local articles = tonumber(os.getenv("ARTICLES") or "50")
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS_FILE")) do tokens[#tokens + 1] = line end
 
+-- Texts are unique per run too (a second run within a minute would otherwise repeat the first
+-- run's texts, and Engage answers a reader's repeated text with the first comment: a replay).
+local run = os.getenv("RUN") or tostring(os.time())
 local counter = 0
 local thread_no = 0
 function setup(thread)
@@ -26,8 +29,8 @@ function request()
     return wrk.format("PUT", "/api/v1/sites/" .. site .. "/articles/" .. article .. "/rating",
                       headers, body)
   end
-  local body = '{"author_name": "Độc giả ' .. t .. '", "text": "Bình luận số ' .. t .. "-" ..
-    counter .. ': bài viết rất hay, cảm ơn tác giả đã đưa tin kịp thời và đầy đủ về sự kiện này."}'
+  local body = '{"author_name": "Độc giả ' .. t .. '", "text": "Bình luận số ' .. run .. "-" ..
+    t .. "-" .. counter .. ': bài viết rất hay, cảm ơn tác giả đã đưa tin kịp thời và đầy đủ về sự kiện này."}'
   return wrk.format("POST", "/api/v1/sites/" .. site .. "/articles/" .. article .. "/comments",
                     headers, body)
 end
