@@ -25,6 +25,16 @@ def test_readyz_reports_database_and_limiter_storage(client):
                     "limiter": {"storage": "memory", "storage_reachable": True}}
 
 
+def test_readyz_with_rate_limiting_switched_off_says_so(app_factory):
+    """Flask-Limiter builds no storage when disabled: readiness reported a 500 (an assertion
+    inside the library) for a Redis URI with limits off (found by a fresh-eyes test)."""
+    app = app_factory(RATELIMIT_ENABLED=False,
+                      RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # never contacted
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["limiter"] == {"storage": "disabled", "storage_reachable": True}
+
+
 def test_metrics_count_requests_by_endpoint_not_path(client, open_site):
     scrape = lambda: client.get("/metrics").get_data(as_text=True)
     before = scrape()

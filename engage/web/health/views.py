@@ -23,9 +23,9 @@ def healthz():
 def readyz():
     """Ready when the database answers; the limiter's storage is reported, not required.
 
-    ``limiter.storage`` is ``memory`` (one process by configuration), ``redis`` (shared), or
+    ``limiter.storage`` is ``memory`` (one process by configuration), ``redis`` (shared),
     ``memory-fallback`` (Redis unreachable: limits are counted per process until it answers
-    again); ``limiter.storage_reachable`` is a fresh ping of the configured storage.
+    again), or ``disabled`` (``RATELIMIT_ENABLED`` off: nothing to reach); ``limiter.storage_reachable`` is a fresh ping of the configured storage.
     Answers 503 while the database is down.
     """
     try:
@@ -43,6 +43,9 @@ def limiter_state() -> dict:
     """The limiter's storage as Flask-Limiter currently uses it (see :func:`readyz`)."""
     uri = str(current_app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
     scheme = uri.split("://", 1)[0]
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        # Flask-Limiter builds no storage when disabled (``limiter.storage`` asserts).
+        return {"storage": "disabled", "storage_reachable": True}
     if scheme == "memory":
         return {"storage": "memory", "storage_reachable": True}
     # Flask-Limiter keeps its fallback switch in ``_storage_dead`` (flask_limiter/_extension.py,
