@@ -64,3 +64,36 @@ def test_the_sweep_runs_at_most_once_per_interval(monkeypatch):
     for n in range(50):
         store.incr(f"k{n}", 60)
     assert len(sweeps) == 1  # the first hit sweeps; the next 49 within the second do not
+
+
+def _post_probe(app, times: int) -> list[int]:
+    """POST an undecorated route ``times`` times; the status codes."""
+    from engage.extensions import csrf
+
+    def probe():
+        return "ok"
+
+    app.add_url_rule("/probe", "probe", csrf.exempt(probe), methods=["POST"])
+    client = app.test_client()
+    return [client.post("/probe").status_code for _ in range(times)]
+
+
+def test_the_app_wide_limit_pass_is_dropped_when_nothing_app_wide_is_configured(app_factory):
+    """Engage limits routes by decorator only; Flask-Limiter's before_request pass had nothing
+    to check (engage.skip_app_wide_limit_pass).  Decorated limits still hold (the comment and
+    rating limit tests), and an undecorated route stays unlimited, as before."""
+    from engage.extensions import limiter
+
+    app = app_factory()
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    assert _post_probe(app, 4) == [200] * 4
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_app_wide_limits_from_config_still_apply(app_factory, setting):
+    """Configure a default or application limit and the pass stays, so it is enforced."""
+    from engage.extensions import limiter
+
+    app = app_factory(**{setting: "2/minute"})
+    assert limiter._check_request_limit in app.before_request_funcs[None]
+    assert _post_probe(app, 3) == [200, 200, 429]
