@@ -26,6 +26,7 @@ from engage.services.reader_data import hold_reader
 from engage.services.sites import article_for_write, ensure_open, get_site, validate_article_key
 from engage.services.tx import write_transaction
 
+
 class PinnedRunner(Protocol):
     """Runs one statement in autocommit on a connection the web layer keeps open per thread
     (``engage.web.fastpath.PublicReadFastPath.run_statement``).

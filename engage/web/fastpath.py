@@ -195,16 +195,7 @@ class PublicReadFastPath:
         """
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # At most half the pool stays pinned (one per thread): a threaded server with more
-            # threads than that must leave connections for the sessions, or they wait forever.
-            with self._pinned_lock:
-                if len(self._pinned) >= max(1, int(self.app.config["DB_POOL_SIZE"]) // 2):
-                    raise NotPinned()
-            conn = self._local.conn = self.engine.raw_connection()
-            if self.engine.dialect.name == "postgresql":  # SQLite's is already (tx.py)
-                conn.driver_connection.autocommit = True
-            with self._pinned_lock:
-                self._pinned.append(conn)
+            conn = self._local.conn = self._pin()
         params = compiled.construct_params(values)
         if compiled.positiontup:
             params = [params[name] for name in compiled.positiontup]
@@ -221,12 +212,51 @@ class PublicReadFastPath:
             raise
         return rows
 
+    def _pin(self):
+        """Check out this thread's connection (autocommit), within the pinning budget.
+
+        At most half the pool stays pinned (one connection per thread): a threaded server with
+        more threads than that must leave connections for the sessions.  The slot is reserved
+        under the lock *before* the checkout, which may wait on the pool: checking the budget
+        and taking the slot in two steps let 25 threads arriving at once pin all ten pooled
+        connections, and every other request then timed out on the pool (503; CI, December
+        2026, ``test_fifty_readers_at_once_through_http``).
+
+        :raises NotPinned: the budget is spent (or the pins were closed meanwhile).
+        :raises sqlalchemy.exc.SQLAlchemyError: the checkout failed (pool timeout, database down).
+        """
+        budget = max(1, int(self.app.config["DB_POOL_SIZE"]) // 2)
+        with self._pinned_lock:
+            if len(self._pinned) >= budget:
+                raise NotPinned()
+            slot = object()
+            self._pinned.append(slot)
+        conn = None
+        try:
+            conn = self.engine.raw_connection()
+            if self.engine.dialect.name == "postgresql":  # SQLite's is already (tx.py)
+                conn.driver_connection.autocommit = True
+        except BaseException:
+            with self._pinned_lock:
+                if slot in self._pinned:
+                    self._pinned.remove(slot)
+            if conn is not None:
+                conn.invalidate()
+            raise
+        with self._pinned_lock:
+            if slot in self._pinned:
+                self._pinned[self._pinned.index(slot)] = conn
+                return conn
+        conn.close()  # close() ran while this thread was checking out
+        raise NotPinned()
+
     def close(self) -> None:
         """Return every pinned connection to the pool (app teardown, process exit)."""
         with self._pinned_lock:
             pinned, self._pinned = self._pinned, []
         for conn in pinned:
-            conn.close()
+            if hasattr(conn, "close"):  # not a slot reserved by a checkout under way
+                conn.close()
         self._local = threading.local()
 
     @property

@@ -137,3 +137,41 @@ def test_listing_counts_come_from_the_cache_until_an_article_changes(client, ope
         answer = client.get(url).get_json()["articles"]
         assert answer[key]["rating"]["count"] == count
     assert len(builds) == 4
+
+
+def test_threads_arriving_at_once_pin_no_more_than_the_budget(app, monkeypatch):
+    """The budget (half the pool) is reserved before the checkout: 25 threads arriving at once
+    used to pass the check together and pin the whole pool, and the sessions then timed out
+    (503s in the fifty-readers test under CI load)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engage.web import fastpath
+
+    cold = fastpath.PublicReadFastPath(app, app.wsgi_app)
+    engine = cold.engine
+    real = engine.raw_connection
+
+    def slow_checkout():
+        time.sleep(0.05)  # every thread passes the budget check before any checkout ends
+        return real()
+
+    monkeypatch.setattr(engine, "raw_connection", slow_checkout)
+    budget = max(1, app.config["DB_POOL_SIZE"] // 2)
+    start = threading.Barrier(12)
+
+    def ask(_):
+        start.wait()
+        return cold.reader_active("nobody")
+
+    try:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(ask, range(12)))
+        pinned = [conn for conn in cold._pinned if hasattr(conn, "close")]
+        assert len(cold._pinned) == len(pinned) == budget
+        # the threads within the budget asked on their pin; the others asked the session
+        assert answers.count(False) == budget and answers.count(None) == 12 - budget
+    finally:
+        cold.close()
+    assert cold._pinned == []
