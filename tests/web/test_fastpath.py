@@ -69,12 +69,26 @@ def test_an_unknown_sort_is_422_even_with_a_matching_etag(client, open_site):
         assert response.get_json()["error"]["code"] == "sort_invalid"
 
 
+def _ask_at_once(cold, threads: int) -> list:
+    """``threads`` new threads call ``cold.reader_active`` together (behind a barrier); their
+    answers: ``False`` asked on a pinned connection, ``None`` no pin (ask the session)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(threads)
+
+    def ask(_):
+        start.wait()
+        return cold.reader_active("nobody")
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(ask, range(threads)))
+
+
 def test_threads_on_a_cold_worker_wait_for_the_compiled_statements(app, monkeypatch):
     """The first request compiles the fast path's statements; a second thread arriving
     meanwhile must not see the engine without them (it raised AttributeError, a 500)."""
-    import threading
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from engage.web import fastpath
 
@@ -87,15 +101,8 @@ def test_threads_on_a_cold_worker_wait_for_the_compiled_statements(app, monkeypa
 
     monkeypatch.setattr(fastpath, "READER_EXISTS", SlowToCompile())
     cold = fastpath.PublicReadFastPath(app, app.wsgi_app)
-    start = threading.Barrier(4)
-
-    def ask(_):
-        start.wait()
-        return cold.reader_active("nobody")
-
     try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            answers = list(pool.map(ask, range(4)))
+        answers = _ask_at_once(cold, 4)
     finally:
         cold.close()
     # False: asked on a pinned connection; None: no connection left to pin, ask the session.
@@ -143,9 +150,7 @@ def test_threads_arriving_at_once_pin_no_more_than_the_budget(app, monkeypatch):
     """The budget (half the pool) is reserved before the checkout: 25 threads arriving at once
     used to pass the check together and pin the whole pool, and the sessions then timed out
     (503s in the fifty-readers test under CI load)."""
-    import threading
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     from engage.web import fastpath
 
@@ -159,15 +164,8 @@ def test_threads_arriving_at_once_pin_no_more_than_the_budget(app, monkeypatch):
 
     monkeypatch.setattr(engine, "raw_connection", slow_checkout)
     budget = max(1, app.config["DB_POOL_SIZE"] // 2)
-    start = threading.Barrier(12)
-
-    def ask(_):
-        start.wait()
-        return cold.reader_active("nobody")
-
     try:
-        with ThreadPoolExecutor(max_workers=12) as pool:
-            answers = list(pool.map(ask, range(12)))
+        answers = _ask_at_once(cold, 12)
         pinned = [conn for conn in cold._pinned if hasattr(conn, "close")]
         assert len(cold._pinned) == len(pinned) == budget
         # the threads within the budget asked on their pin; the others asked the session

@@ -25,7 +25,8 @@ def readyz():
 
     ``limiter.storage`` is ``memory`` (one process by configuration), ``redis`` (shared),
     ``memory-fallback`` (Redis unreachable: limits are counted per process until it answers
-    again), or ``disabled`` (``RATELIMIT_ENABLED`` off: nothing to reach); ``limiter.storage_reachable`` is a fresh ping of the configured storage.
+    again), or ``disabled`` (``RATELIMIT_ENABLED`` off: nothing to reach);
+    ``limiter.storage_reachable`` is a fresh ping of the configured storage.
     Answers 503 while the database is down.
     """
     try:
@@ -41,11 +42,11 @@ def readyz():
 
 def limiter_state() -> dict:
     """The limiter's storage as Flask-Limiter currently uses it (see :func:`readyz`)."""
-    uri = str(current_app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-    scheme = uri.split("://", 1)[0]
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         # Flask-Limiter builds no storage when disabled (``limiter.storage`` asserts).
         return {"storage": "disabled", "storage_reachable": True}
+    uri = str(current_app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    scheme = uri.split("://", 1)[0]
     if scheme == "memory":
         return {"storage": "memory", "storage_reachable": True}
     # Flask-Limiter keeps its fallback switch in ``_storage_dead`` (flask_limiter/_extension.py,
