@@ -296,13 +296,37 @@ def test_a_repeated_url_and_distinct_urls_are_all_linked():
 def test_links_only_gate_falls_back_to_gating_everything(monkeypatch):
     renderer = CommentRenderer()
     text = html.escape("Xem https://a.vn/x và <b>đậm</b>", quote=True)
-    cleaner = renderer._cleaner()
-    monkeypatch.setattr(cleaner, "clean", lambda value: value.replace('"></a>', '" x></a>')
-                        if "Xem" not in value else bleach.clean(value, tags={"a"},
-                                                                 attributes={"a": ["href"]}))
+    monkeypatch.setattr(renderer, "gate_anchors", lambda hrefs: f'<a href="{hrefs[0]}" x></a>')
+    monkeypatch.setattr(renderer._cleaner(), "clean", lambda value: bleach.clean(
+        value, tags={"a"}, attributes={"a": ["href"]}))
     assert renderer.gate_links(text) == bleach.clean(
         URL_RE.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', text),
         tags={"a"}, attributes={"a": ["href"]})
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x7f", "\x9f", "\ud800", "\ufdd0", "\uffff"])
+def test_a_url_holding_a_character_the_tokenizer_rewrites_is_gated_by_bleach_clean(
+        char, monkeypatch):
+    renderer = CommentRenderer()
+    escaped = f"Xem https://a.vn/x{char}y&amp;z nhé"
+    calls = []
+    clean = renderer._cleaner().clean
+    monkeypatch.setattr(renderer._cleaner(), "clean",
+                        lambda value: calls.append(value) or clean(value))
+    hrefs = [m.group(0) for m in URL_RE.finditer(escaped)]
+    gated = renderer.gate_anchors(hrefs)
+    assert calls == [f'<a href="https://a.vn/x{char}y&amp;z"></a>']
+    monkeypatch.undo()
+    assert gated == renderer._cleaner().clean(calls[0])
+
+
+def test_the_token_gate_does_not_call_the_tokenizer_for_plain_urls(monkeypatch):
+    renderer = CommentRenderer()
+    monkeypatch.setattr(renderer._cleaner(), "clean", lambda value: pytest.fail("tokenized"))
+    escaped = html.escape("https://a.vn/tin?x=1&y='2'z và https://Huế.vn/(a)", quote=True)
+    assert renderer.gate_anchors([m.group(0) for m in URL_RE.finditer(escaped)]) == (
+        '<a href="https://a.vn/tin?x=1&amp;y=&#x27;2&#x27;z"></a>\n'
+        '<a href="https://Huế.vn/(a)"></a>')
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -332,6 +356,17 @@ def test_gating_only_the_links_equals_gating_the_whole_text(raw):
     escaped = html.escape(normalize_comment_text(raw), quote=True)
     renderer = CommentRenderer()
     assert renderer.gate_links(escaped) == renderer.gate_whole(escaped)
+
+
+@settings(deadline=None)
+@given(TEXT)
+def test_the_token_gate_equals_bleach_clean_on_unnormalised_text(raw):
+    escaped = html.escape(raw, quote=True)
+    hrefs = list(dict.fromkeys(m.group(0) for m in URL_RE.finditer(escaped)))
+    renderer = CommentRenderer()
+    if hrefs:
+        assert renderer.gate_anchors(hrefs) == renderer._cleaner().clean(
+            "\n".join(f'<a href="{h}"></a>' for h in hrefs))
 
 
 @settings(deadline=None)
