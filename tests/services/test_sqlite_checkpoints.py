@@ -1,0 +1,150 @@
+"""SQLite's WAL checkpoints run after Engage's writer lock is released (``engage.services.tx``).
+
+SQLite's automatic checkpoint ran inside the commit that filled the WAL, while the writer lock
+of every process was held; Engage turns it off and checkpoints every ``CHECKPOINT_EVERY``-th
+write transaction, outside the lock.
+"""
+import fcntl
+import os
+import sys
+
+import pytest
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, create_engine, insert
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from engage.services import tx
+
+_META = MetaData()
+_BLOBS = Table("blob", _META, Column("id", Integer, primary_key=True), Column("data", LargeBinary))
+
+
+@pytest.fixture
+def engine(tmp_path):
+    tx.install_engine_events()
+    engine = create_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    _META.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _write(engine, times: int) -> None:
+    with Session(engine) as session:
+        for _ in range(times):
+            with tx.write_transaction(session):
+                session.execute(insert(_BLOBS), {"data": os.urandom(3000)})
+
+
+def _wal_frames(engine) -> int:
+    """Frames in the WAL now (``PRAGMA wal_checkpoint`` reports them, then checkpoints)."""
+    raw = engine.raw_connection()
+    try:
+        _busy, frames, _copied = raw.driver_connection.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        raw.close()
+    return frames
+
+
+def test_connections_leave_checkpoints_to_engage(engine):
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+
+
+def test_the_wal_starts_over_after_every_hundredth_write(engine, monkeypatch):
+    # Each write adds a page or more; 3 x 100 + 5 writes leave 5 writes' frames after the
+    # third checkpoint.  With no checkpoint (the control) the WAL holds all of them.
+    _write(engine, 3 * tx.CHECKPOINT_EVERY + 5)
+    checkpointed = _wal_frames(engine)
+    monkeypatch.setattr(tx, "CHECKPOINT_EVERY", 10**9)
+    _write(engine, 3 * 100 + 5)
+    unchecked = _wal_frames(engine)
+    assert checkpointed <= 5 * 4
+    assert unchecked >= 305
+
+
+def _lock_is_free(tmp_path) -> bool:
+    fd = os.open(str(tmp_path / "wal.sqlite3") + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _on_checkpoint(engine, hook) -> None:
+    """Call ``hook()`` as each ``PRAGMA wal_checkpoint`` of ``engine``'s connections starts."""
+    @event.listens_for(engine, "connect")
+    def _trace(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(
+            lambda sql: hook() if "wal_checkpoint" in sql else None)
+
+    engine.dispose()  # new connections, traced
+
+
+def test_the_checkpoint_runs_with_the_writer_lock_free(engine, tmp_path):
+    seen: list[bool] = []
+    _on_checkpoint(engine, lambda: seen.append(_lock_is_free(tmp_path)))
+    _write(engine, 2 * tx.CHECKPOINT_EVERY)
+    assert seen == [True, True]
+
+
+def test_a_wal_the_checkpoint_could_not_empty_is_checkpointed_again_behind_the_lock(
+        engine, tmp_path, monkeypatch):
+    # A reader's snapshot stops the unlocked checkpoint short of the WAL's end (as writers
+    # appending during it would); the reader ends before the second, locked one, which then
+    # copies everything, so the next write starts the WAL over.
+    monkeypatch.setattr(tx, "WAL_FRAMES_LIMIT", 10)
+    _write(engine, tx.CHECKPOINT_EVERY // 2)
+    reader = engine.raw_connection()
+    reader.driver_connection.execute("BEGIN")
+    reader.driver_connection.execute("SELECT count(*) FROM blob").fetchone()
+    seen: list[bool] = []
+
+    def hook() -> None:
+        seen.append(_lock_is_free(tmp_path))
+        if len(seen) == 2:
+            reader.driver_connection.execute("COMMIT")
+
+    _on_checkpoint(engine, hook)
+    _write(engine, tx.CHECKPOINT_EVERY // 2 + 1)
+    reader.close()
+    assert seen == [True, False]
+    assert _wal_frames(engine) <= 4
+
+
+def test_a_short_wal_left_behind_a_reader_waits_for_the_next_checkpoint(
+        engine, tmp_path):
+    _write(engine, tx.CHECKPOINT_EVERY // 2)
+    reader = engine.raw_connection()
+    reader.driver_connection.execute("BEGIN")
+    reader.driver_connection.execute("SELECT count(*) FROM blob").fetchone()
+    seen: list[bool] = []
+    _on_checkpoint(engine, lambda: seen.append(_lock_is_free(tmp_path)))
+    _write(engine, tx.CHECKPOINT_EVERY // 2)
+    reader.close()
+    assert seen == [True]  # under WAL_FRAMES_LIMIT: no writer waits for it
+
+
+def test_a_failing_checkpoint_leaves_the_committed_write_standing(engine, monkeypatch, caplog):
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    _write(engine, tx.CHECKPOINT_EVERY - 1)
+
+    real = engine.raw_connection
+
+    def none_for_the_checkpoint():  # the session's own checkouts still succeed
+        if sys._getframe(1).f_code.co_name == "_checkpoint_now_and_then":
+            raise PoolTimeout("QueuePool limit reached")
+        return real()
+
+    monkeypatch.setattr(engine, "raw_connection", none_for_the_checkpoint)
+    _write(engine, 1)  # the hundredth: its checkpoint finds no connection
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(_BLOBS)).scalar() == 100
+    assert "SQLite WAL checkpoint failed" in caplog.text
