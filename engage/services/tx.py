@@ -13,7 +13,6 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
@@ -28,8 +27,11 @@ def install_engine_events() -> None:
     in SQLAlchemy's SQLite dialect docs ("Serializable isolation / Savepoints / Transactional
     DDL"); a write transaction begins IMMEDIATE so concurrent writers queue on busy_timeout
     instead of failing with "database is locked" when upgrading a read lock.  SQLite's automatic
-    checkpoint is turned off (``wal_autocheckpoint=0``): :func:`write_transaction` checkpoints
-    after releasing the writer lock instead (:func:`_checkpoint_now_and_then`).
+    checkpoint is moved from 1,000 to :data:`AUTOCHECKPOINT_PAGES` pages: :func:`write_transaction`
+    checkpoints after releasing the writer lock instead (:func:`_checkpoint_now_and_then`), and
+    the automatic one is left as a backstop for writes that do not go through it (migrations, a
+    bulk job's huge transactions).  A WAL file a burst made larger than
+    :data:`JOURNAL_SIZE_LIMIT` is cut back to it when the WAL starts over.
     """
     global _installed
     if _installed:
@@ -44,7 +46,8 @@ def install_engine_events() -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             cursor.close()
 
     @event.listens_for(Engine, "begin")
@@ -81,21 +84,29 @@ def _sqlite_writer_lock(database: str | None) -> Iterator[None]:
             os.close(fd)  # closing releases the flock
 
 
-# Write transactions between two WAL checkpoints, per process and database.  SQLite's own
+# Write transactions between two WAL checkpoints, per process and database (with N processes
+# writing, checkpoints come N times as often, each copying less).  SQLite's own
 # automatic checkpoint runs when a commit leaves 1,000 pages or more in the WAL ("Write-Ahead
 # Logging" §"Automatic Checkpoint", sqlite.org/wal.html), inside that commit, i.e. while
 # Engage's writer lock is held: every writer of every process waited for a copy of ~4 MB and
-# two fsyncs.  Two processes posting 3,000 comments: the longest lock hold 634 and 563 ms with
-# SQLite's checkpoints, 5.1 and 9.1 ms with these; request p99 13.6 -> 8.5 ms
-# (``bench/bench_writes.py``, December 2026).  A comment or a vote writes 5-10 pages, so 100
+# two fsyncs.  Two processes posting 3,000 comments, two rounds: writer-lock hold p99 5.9 and
+# 5.7 ms with SQLite's checkpoints, 1.7 and 2.3 ms with these; request p99 10.2 / 9.3 ->
+# 5.8 / 8.1 ms (``bench/bench_writes.py``, December 2026; on a slower-disk hour SQLite's
+# checkpoints held the lock for up to 634 ms).  A comment or a vote writes 5-10 pages, so 100
 # write transactions keep the WAL near SQLite's default size.
 CHECKPOINT_EVERY = 100
-# Frames (pages) a WAL may hold after an unlocked checkpoint before the next one is taken with
-# the writer lock held.  Writers append while an unlocked checkpoint copies, so under a steady
-# stream of writes it may never catch up, and the WAL only starts over once every frame has
-# been copied ("checkpoint starvation", sqlite.org/wal.html §"Avoiding Excessively Large WAL
-# Files"); a checkpoint that writers wait for always can.  4,000 frames: 16 MB of 4 KB pages.
+# Frames (pages) in the WAL at which a checkpoint is taken with the writer lock held.  The WAL
+# starts over only when a writer begins after a checkpoint that copied every frame (sqlite.org/
+# wal.html §"Avoiding Excessively Large WAL Files"); writers append while an unlocked
+# checkpoint copies, so under a steady stream of writes no unlocked one ever ends with the WAL
+# fully copied, and the WAL would grow without bound (118 MB in 6 s of three writer threads,
+# review of this change).  Behind the lock nothing is appended, and most frames are already
+# copied by the unlocked pass.  4,000 frames: 16 MB of 4 KB pages.
 WAL_FRAMES_LIMIT = 4000
+# SQLite's own automatic checkpoint, as a backstop: pages (40 MB of 4 KB pages), well above
+# what Engage's checkpoints let the WAL reach.
+AUTOCHECKPOINT_PAGES = 10_000
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes (PRAGMA journal_size_limit)
 _write_counts: dict[str, itertools.count] = {}
 
 
@@ -105,10 +116,12 @@ def _checkpoint_now_and_then(bind: Engine, database: str | None) -> None:
     Called after the writer lock is released.  A PASSIVE checkpoint copies what it can without
     waiting for readers or writers (sqlite.org/pragma.html#pragma_wal_checkpoint), so writers
     go on appending to the WAL while it runs; the first writer after a complete checkpoint
-    starts the WAL over from its beginning.  When the WAL still holds :data:`WAL_FRAMES_LIMIT`
-    frames or more, not all copied, it is checkpointed again behind the writer lock (nothing is
+    starts the WAL over from its beginning.  When the WAL held :data:`WAL_FRAMES_LIMIT` frames
+    or more, it is checkpointed again behind the writer lock, so it can start over (nothing is
     appended meanwhile; most frames are already copied).  Frames a reader's snapshot still needs
-    wait for a later checkpoint either way.  In-memory databases have no WAL and are skipped.
+    wait for a later checkpoint either way.  In-memory databases have no WAL and are skipped,
+    as are drivers other than the standard library's ``sqlite3``.  A failure is logged, never
+    raised: the write has committed and its answer stands.
 
     :param bind: the engine of the write that just committed.
     :param database: its SQLite file's path (``bind.url.database``).
@@ -122,15 +135,17 @@ def _checkpoint_now_and_then(bind: Engine, database: str | None) -> None:
     try:
         raw = bind.raw_connection()  # autocommit already (isolation_level None, above)
         try:
+            if not isinstance(raw.driver_connection, sqlite3.Connection):
+                return
             checkpoint = raw.driver_connection.execute
-            _busy, frames, copied = checkpoint("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if frames >= WAL_FRAMES_LIMIT and copied < frames:
+            # (busy, frames in the WAL when it began, frames copied); -1s when not in WAL mode
+            _busy, frames, _copied = checkpoint("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames >= WAL_FRAMES_LIMIT:
                 with _sqlite_writer_lock(database):
                     checkpoint("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             raw.close()
-    except (SQLAlchemyError, sqlite3.Error, OSError):
-        # The write has committed: its answer stands.  A later write checkpoints again.
+    except Exception:  # noqa: BLE001 - the write has committed: its answer stands
         log.warning("SQLite WAL checkpoint failed", exc_info=True)
 
 

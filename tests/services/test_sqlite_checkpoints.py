@@ -1,12 +1,14 @@
 """SQLite's WAL checkpoints run after Engage's writer lock is released (``engage.services.tx``).
 
 SQLite's automatic checkpoint ran inside the commit that filled the WAL, while the writer lock
-of every process was held; Engage turns it off and checkpoints every ``CHECKPOINT_EVERY``-th
-write transaction, outside the lock.
+of every process was held; Engage moves it to a backstop threshold and checkpoints every
+``CHECKPOINT_EVERY``-th write transaction outside the lock, and behind it only when the WAL
+has grown to ``WAL_FRAMES_LIMIT`` frames.
 """
 import fcntl
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, create_engine, insert
@@ -49,7 +51,8 @@ def _wal_frames(engine) -> int:
 def test_connections_leave_checkpoints_to_engage(engine):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == 64 * 1024 * 1024
 
 
 def test_the_wal_starts_over_after_every_hundredth_write(engine, monkeypatch):
@@ -94,9 +97,9 @@ def test_the_checkpoint_runs_with_the_writer_lock_free(engine, tmp_path):
 
 def test_a_wal_the_checkpoint_could_not_empty_is_checkpointed_again_behind_the_lock(
         engine, tmp_path, monkeypatch):
-    # A reader's snapshot stops the unlocked checkpoint short of the WAL's end (as writers
-    # appending during it would); the reader ends before the second, locked one, which then
-    # copies everything, so the next write starts the WAL over.
+    # A reader's snapshot stops the unlocked checkpoint short of the WAL's end; the reader ends
+    # before the second, locked one, which then copies everything, so the next write starts
+    # the WAL over.
     monkeypatch.setattr(tx, "WAL_FRAMES_LIMIT", 10)
     _write(engine, tx.CHECKPOINT_EVERY // 2)
     reader = engine.raw_connection()
@@ -148,3 +151,23 @@ def test_a_failing_checkpoint_leaves_the_committed_write_standing(engine, monkey
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(_BLOBS)).scalar() == 100
     assert "SQLite WAL checkpoint failed" in caplog.text
+
+
+def test_writers_appending_during_unlocked_checkpoints_cannot_grow_the_wal_without_bound(
+        engine, tmp_path, monkeypatch):
+    # Three writer threads: some commit lands during almost every unlocked checkpoint, so none
+    # ends with the WAL fully copied and only the locked one lets it start over.  The WAL
+    # file keeps its largest size, so it tells the peak.
+    _write(engine, 20)
+    frames_per_write = _wal_frames(engine) / 20  # that checkpoint empties the WAL
+    monkeypatch.setattr(tx, "WAL_FRAMES_LIMIT", 200)
+    with ThreadPoolExecutor(3) as pool:
+        for done in [pool.submit(_write, engine, 700) for _ in range(3)]:
+            done.result()
+    with engine.connect() as conn:
+        page = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    wal_bytes = os.path.getsize(str(tmp_path / "wal.sqlite3") + "-wal")
+    peak_frames = (wal_bytes - 32) // (page + 24)  # sqlite.org/fileformat2.html §4.1
+    # The limit, plus what a few checkpoint intervals add before the WAL starts over (685 to
+    # 1,035 frames in five runs, where 2,100 writes grew an unbounded WAL to 6,375).
+    assert peak_frames <= 200 + 6 * tx.CHECKPOINT_EVERY * frames_per_write < 2100 * frames_per_write
