@@ -70,7 +70,7 @@ def _sqlite_writer_lock(database: str | None) -> Iterator[None]:
     plus ``flock`` on ``<database>.writelock`` (other processes) hands the write lock over as
     soon as it is released; BEGIN IMMEDIATE then never waits.  In-memory databases skip it.
     """
-    if not database or database == ":memory:":
+    if not _on_disk(database):
         yield
         return
     with _REGISTRY_LOCK:
@@ -110,7 +110,12 @@ JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes (PRAGMA journal_size_limit)
 _write_counts: dict[str, itertools.count] = {}
 
 
-def _checkpoint_now_and_then(bind: Engine, database: str | None) -> None:
+def _on_disk(database: str | None) -> bool:
+    """Whether a SQLite URL's database is a file (not ``sqlite://`` nor ``:memory:``)."""
+    return bool(database) and database != ":memory:"
+
+
+def _checkpoint_now_and_then(bind: Engine) -> None:
     """Every :data:`CHECKPOINT_EVERY`-th write transaction, checkpoint the WAL.
 
     Called after the writer lock is released.  A PASSIVE checkpoint copies what it can without
@@ -123,10 +128,10 @@ def _checkpoint_now_and_then(bind: Engine, database: str | None) -> None:
     as are drivers other than the standard library's ``sqlite3``.  A failure is logged, never
     raised: the write has committed and its answer stands.
 
-    :param bind: the engine of the write that just committed.
-    :param database: its SQLite file's path (``bind.url.database``).
+    :param bind: the engine of the write that just committed (SQLite).
     """
-    if not database or database == ":memory:":
+    database = bind.url.database
+    if not _on_disk(database):
         return
     with _REGISTRY_LOCK:
         counter = _write_counts.setdefault(database, itertools.count(1))
@@ -181,4 +186,4 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
         finally:
             _IMMEDIATE.reset(marker)
     if sqlite:
-        _checkpoint_now_and_then(bind, bind.url.database)
+        _checkpoint_now_and_then(bind)

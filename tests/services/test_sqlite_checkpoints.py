@@ -48,7 +48,7 @@ def _wal_frames(engine) -> int:
     return frames
 
 
-def test_connections_leave_checkpoints_to_engage(engine):
+def test_connections_keep_sqlite_s_own_checkpoint_only_as_a_backstop(engine):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
