@@ -99,7 +99,7 @@ class PublicReadFastPath:
         builds it (and its ETag, the same the Flask view gives).
         """
         try:
-            keys = parse_article_keys(_query(environ)("articles") or "")
+            keys = parse_article_keys(",".join(_query_lists(environ).get("articles", ())))
             if not SLUG_RE.match(site):
                 return None
             dialect = self.engine.dialect
@@ -281,8 +281,14 @@ class PublicReadFastPath:
 
 def _query(environ: dict) -> Callable[[str], str | None]:
     """First value of each query parameter, like ``request.args.get``."""
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    query = _query_lists(environ)
     return lambda key: query[key][0] if key in query else None
+
+
+def _query_lists(environ: dict) -> dict[str, list[str]]:
+    """Every value of each query parameter, in order (``?articles=`` may repeat: the counts
+    view joins them, :func:`~engage.web.api.params.strict_query_value`)."""
+    return parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

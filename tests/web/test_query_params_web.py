@@ -212,3 +212,22 @@ def test_counts_refuses_keys_that_are_not_utf8_like_a_path_does(client, site, ar
 def test_counts_still_reads_a_key_with_an_escaped_percent(client, site):
     body = client.get("/api/v1/sites/news/counts?articles=a%2541,bai-viet-1").get_json()
     assert list(body["articles"]) == ["a%41", "bai-viet-1"]
+
+
+@pytest.mark.parametrize("origin", [None, "https://elsewhere.example"])  # fast path, Flask view
+def test_counts_reads_every_value_of_a_repeated_articles_parameter(client, site, origin):
+    # before: ?articles=a&articles=b answered for "a" only (the first value), silently
+    from helpers import rate
+    rate(client, new_token(client), 4, article="bai-viet-2")
+    headers = {"Origin": origin} if origin else {}
+    repeated = client.get("/api/v1/sites/news/counts?articles=bai-viet-1&articles=bai-viet-2,b3",
+                          headers=headers)
+    joined = client.get("/api/v1/sites/news/counts?articles=bai-viet-1,bai-viet-2,b3",
+                        headers=headers)
+    assert repeated.status_code == 200
+    assert list(repeated.get_json()["articles"]) == ["bai-viet-1", "bai-viet-2", "b3"]
+    assert repeated.get_json()["articles"]["bai-viet-2"]["rating"]["count"] == 1
+    assert repeated.data == joined.data and repeated.headers["ETag"] == joined.headers["ETag"]
+    too_many = "&".join(f"articles=k{i}" for i in range(101))  # the cap counts every value
+    assert_api_error(client.get(f"/api/v1/sites/news/counts?{too_many}", headers=headers), 422,
+                     "too_many_articles", "articles")

@@ -48,17 +48,20 @@ def parse_page_args(get: Callable[[str], str | None], default_limit: int,
 
 
 def strict_query_value(query_string: bytes, name: str, code: str) -> str | None:
-    """The first value of ``name`` in the raw query string, percent-decoded as strict UTF-8.
+    """The values of ``name`` in the raw query string, percent-decoded as strict UTF-8 and
+    joined with commas (``None`` when absent): ``?articles=a&articles=b,c`` reads as
+    ``"a,b,c"``, so a list given as repeated parameters (OpenAPI's ``explode``, what
+    ``URLSearchParams.append`` builds) loses no value.
 
     Werkzeug keeps undecodable bytes as their ``%XX`` escapes, so ``?articles=%ED%A0%80`` (a
     lone surrogate's bytes) read as the key ``"%ED%A0%80"``, which looks valid, while the same
     bytes in a path decode to U+FFFD and are refused.  This reads the bytes themselves.
 
-    :raises InvalidInput: ``code`` (``field=name``) when the value is not valid UTF-8.
+    :raises InvalidInput: ``code`` (``field=name``) when a value is not valid UTF-8.
     """
     try:
         values = parse_qs(query_string.decode("latin-1"), keep_blank_values=True,
                           encoding="utf-8", errors="strict").get(name)
     except UnicodeDecodeError:
         raise InvalidInput(code, field=name) from None
-    return values[0] if values else None
+    return ",".join(values) if values else None

@@ -110,7 +110,8 @@ class ReaderQuery(BaseModel):
 
 
 class CountsQuery(BaseModel):
-    """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated."""
+    """``GET …/counts?articles=a,b,c``: at most 100 distinct article keys, comma-separated
+    (the parameter may also repeat: ``?articles=a&articles=b,c`` asks for the same three)."""
 
     articles: str = ""
 

@@ -286,7 +286,8 @@ def _contact(email: str | None) -> MailAddress | None:
 @documented(responses={200: CountsResult, 304: None}, query=CountsQuery, errors=(404, 422),
             headers=("If-None-Match",))
 def get_counts(site: str):
-    """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100).
+    """Published comment counts and rating summaries for ``?articles=a,b,c`` (at most 100;
+    ``?articles=a&articles=b,c`` is the same list).
 
     Keys are checked as in a path (:func:`~engage.services.sites.validate_article_key`), on
     the strictly decoded bytes (:func:`~engage.web.api.params.strict_query_value`).
