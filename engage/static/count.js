@@ -1,6 +1,8 @@
 /* Engage count badges for listing pages: fills every [data-engage-count] element with the
    article's published comment count and/or its rating, with one request per 100 articles of a
-   site (the counts API's limit), however many badges there are.  No dependencies, no cookies.
+   site (the counts API's limit), however many badges there are; long article keys split a
+   batch further so that no request target passes MAX_TARGET characters.  No dependencies, no
+   cookies.
    Attributes: data-engage-count = "comments" (default) | "rating" | "both",
    data-engage-article (the article key), data-engage-site (or on the <script> tag),
    data-engage-lang ("vi" | "en"; default the page's <html lang>). */
@@ -10,6 +12,10 @@
   var origin = script ? new URL(script.src, location.href).origin : location.origin;
   var defaultSite = script && script.getAttribute("data-engage-site");
   var BATCH = 100;
+  /* Path + query of one counts request, at most: gunicorn refuses a request line over 4,094
+     bytes ("414 URI Too Long", its limit_request_line default) and 100 keys of up to 200
+     characters would be 20,000. */
+  var MAX_TARGET = 3800;
   var WORDS = {
     vi: { one: "bình luận", many: "bình luận", vote: "lượt đánh giá", votes: "lượt đánh giá", dec: "," },
     en: { one: "comment", many: "comments", vote: "vote", votes: "votes", dec: "." }
@@ -47,15 +53,34 @@
     }
     Object.keys(bySite).forEach(function (site) {
       var group = bySite[site];
-      for (var start = 0; start < group.keys.length; start += BATCH) {
-        request(site, group.keys.slice(start, start + BATCH), group.els);
-      }
+      batches(site, group.keys).forEach(function (keys) { request(site, keys, group.els); });
     });
   }
 
+  function target(site) {
+    return "/api/v1/sites/" + encodeURIComponent(site) + "/counts?articles=";
+  }
+
+  /* The keys in order, in groups of at most BATCH whose request target fits MAX_TARGET (a
+     group always takes its first key: one key of 200 characters is far below the limit). */
+  function batches(site, keys) {
+    var out = [], group = [], size = target(site).length;
+    keys.forEach(function (key) {
+      var len = encodeURIComponent(key).length + 1;  /* and its comma */
+      if (group.length && (group.length === BATCH || size + len > MAX_TARGET + 1)) {
+        out.push(group);
+        group = [];
+        size = target(site).length;
+      }
+      group.push(key);
+      size += len;
+    });
+    if (group.length) out.push(group);
+    return out;
+  }
+
   function request(site, keys, els) {
-    var url = origin + "/api/v1/sites/" + encodeURIComponent(site) + "/counts?articles=" +
-      keys.map(encodeURIComponent).join(",");
+    var url = origin + target(site) + keys.map(encodeURIComponent).join(",");
     fetch(url, { credentials: "omit", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {

@@ -3,9 +3,10 @@
 The news pages are served from 127.0.0.2 (allowed origin) and 127.0.0.3 (not allowed); Engage
 is the session's `engage serve` on 127.0.0.1.  Checked: several widgets and one inserted after
 load, lazy iframes that resize, rating, posting, replying, liking and reporting across
-origins; count.js fills 30 badges with one request (and 130 with two); the other origin can
-neither frame the widget nor read the API; nothing is requested from any third host.  Also the
-star control from the keyboard alone, and screenshots of the demo page in both languages.
+origins; count.js fills 30 badges with one request (and 130 with two, and long keys in
+requests under gunicorn's request line limit); the other origin can neither frame the widget
+nor read the API; nothing is requested from any third host.  Also the star control from the
+keyboard alone, and screenshots of the demo page in both languages.
 """
 from __future__ import annotations
 
@@ -248,6 +249,36 @@ def test_count_badges_fill_with_one_request(engage_server, news, browser_context
     page.goto(allowed.origin + "/one.html")
     expect(page.locator('[data-engage-article="dem-1"]')).to_have_text("0 comments · 4.0★ (1 vote)")
     assert _hosts(urls) <= {engage_server.host, urlsplit(allowed.origin).netloc}
+    assert not errors, errors
+
+
+def test_count_badges_with_long_keys_split_requests_under_the_request_line_limit(
+        engage_server, news, browser_context):
+    """60 keys of 150 characters (the ``:`` encodes to 3): one request of all of them would be
+    a 9,800-character target, which gunicorn answers "414 URI Too Long" (its request line
+    limit is 4,094 bytes); before, every badge on such a listing page stayed empty."""
+    allowed, _ = news
+    engage = engage_server.base_url
+    keys = [(f"{i:02d}:" + "ha-noi-tang-cuong-kiem-tra-an-toan-thuc-pham-dip-tet-" * 3)[:150]
+            for i in range(60)]
+    _api(engage, "POST", f"/sites/{SITE}/articles/{keys[-1]}/comments",
+         {"author_name": "Lan", "text": "Bình luận ở bài cuối danh sách"}, _token(engage))
+    badges = "\n".join(f'<span data-engage-count data-engage-article="{k}">…</span>'
+                       for k in keys)
+    allowed.pages["/dai.html"] = (
+        f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Dài</title></head>'
+        f'<body>{badges}<script src="{engage}/count.js" data-engage-site="{SITE}"></script>'
+        f'</body></html>')
+    errors: list[str] = []
+    urls = _track(browser_context, errors)
+    page = browser_context.new_page()
+    page.goto(allowed.origin + "/dai.html")
+    expect(page.locator("[data-engage-filled]")).to_have_count(60)
+    expect(page.locator(f'[data-engage-article="{keys[-1]}"]')).to_have_text("1 bình luận")
+    counts = [urlsplit(u) for u in urls if urlsplit(u).path == f"/api/v1/sites/{SITE}/counts"]
+    targets = [f"{u.path}?{u.query}" for u in counts]
+    assert all(len(t) <= 3800 for t in targets), [len(t) for t in targets]
+    assert len(targets) == 3, [len(t) for t in targets]  # 24 + 24 + 12 keys of 154 characters
     assert not errors, errors
 
 
