@@ -25,6 +25,9 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     register_error_handlers(app)
     register_security(app)
+    from engage.web.inputs import register_input_guard
+
+    register_input_guard(app)
     from engage.web.observability import register_observability
 
     register_observability(app)

@@ -40,9 +40,11 @@ def register_security(app: Flask) -> None:
     """
     app.session_interface = SessionInterface()
 
-    @app.before_request
     def _request_id():
         g.request_id = request_id_from(request.headers.get("X-Request-Id"))
+
+    # First of all hooks, so that every error body carries the id (the CSRF check's included).
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
 
     @app.after_request
     def _headers(response):
