@@ -5,13 +5,13 @@ import hmac
 import unicodedata
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engage.domain.embedding import hash_api_key
-from engage.domain.errors import NotFound, Unauthorized
+from engage.domain.errors import InvalidInput, NotFound, Unauthorized
 from engage.models import Article
 from engage.services.sites import find_article, get_site, validate_article_key
 from engage.services.tx import write_transaction
@@ -49,6 +49,14 @@ def authenticate(session: Session, slug: str, authorization: str | None):
     return site
 
 
+# Publication times a CMS may set (UTC): an archive's oldest article to any scheduled one.  The
+# bounds keep every date sum inside Python's ``datetime`` (year 1..9999): a time near either end
+# broke the conversion to UTC (``0001-01-01T00:00:00+14:00``) or the auto-close date (9999-12-31
+# plus N days), a 500 for every comment on the article (new-user review, December 2026).
+PUBLISHED_AT_MIN = datetime(1900, 1, 1, tzinfo=timezone.utc)
+PUBLISHED_AT_MAX = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class ArticleFields:
     """What a CMS may set on an article; ``None`` leaves a field as it is.
@@ -68,9 +76,13 @@ def register_article(session: Session, site, key: str, fields: ArticleFields,
 
     Closing comments takes effect for the next post at once (the pipeline's first check).
     :returns: the article and whether it was created.
-    :raises InvalidInput: ``article_key_invalid``.
+    :raises InvalidInput: ``article_key_invalid``; ``published_at_out_of_range`` (outside
+        :data:`PUBLISHED_AT_MIN` .. :data:`PUBLISHED_AT_MAX`).
     """
     validate_article_key(key)
+    published = fields.published_at
+    if published is not None and not PUBLISHED_AT_MIN <= published < PUBLISHED_AT_MAX:
+        raise InvalidInput("published_at_out_of_range", field="published_at")
     with write_transaction(session):
         article = find_article(session, site, key, for_update=True)
         created = article is None

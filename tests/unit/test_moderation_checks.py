@@ -43,6 +43,13 @@ def test_auto_close_off_without_days_or_publication_time():
     assert codes(auto_close_days=7) == []
 
 
+def test_auto_close_past_the_end_of_the_calendar_never_closes():
+    # a time stored before integration bounded it: 9999-12-31 + 30 days overflowed (a 500)
+    far = NOW.replace(year=9999, month=12, day=31)
+    assert checks.article_closed(True, far, 30, NOW) is None
+    assert checks.article_closed(True, far, 30, far) is None
+
+
 def test_article_closed_helper_for_early_refusal():
     assert checks.article_closed(True, NOW - timedelta(days=8), 7, NOW) == "article_auto_closed"
     assert checks.article_closed(True, NOW, 7, NOW) is None

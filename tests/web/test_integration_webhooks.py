@@ -126,12 +126,25 @@ def test_register_then_update_an_article(app, client, runner, site):
     {"published_at": "2026-11-30T07:30:00"},          # naive: ambiguous
     {"published_at": "hôm qua"}, {"url": "javascript:alert(1)"}, {"url": "/relative"},
     {"title": ""}, {"title": "x" * 301}, {"comments_open": "yes"}, {"author": "x"},
+    # the ends of datetime's range: a 500 each before (UTC conversion, auto-close date)
+    {"published_at": "0001-01-01T00:00:00+14:00"}, {"published_at": "9999-12-31T23:59:59-12:00"},
+    {"published_at": "9999-12-31T23:59:59Z"}, {"published_at": "1899-12-31T23:59:59Z"},
+    {"published_at": "2200-01-01T07:00:00+07:00"},
 ])
 def test_bad_article_fields_are_422_and_nothing_stored(app, client, runner, site, body):
     response = client.put(URL, json=body, headers={"Authorization": f"Bearer {_api_key(runner)}"})
     assert response.status_code == 422
     with app.app_context():
         assert db.session.query(Article).count() == 0
+
+
+def test_publication_times_at_the_bounds_are_stored(app, client, runner, site):
+    auth = {"Authorization": f"Bearer {_api_key(runner)}"}
+    for given, stored in (("1900-01-01T07:00:00+07:00", "1900-01-01T00:00:00Z"),
+                          ("2199-12-31T23:59:59Z", "2199-12-31T23:59:59Z")):
+        response = client.put(URL, headers=auth, json={"published_at": given})
+        assert response.status_code in (200, 201), response.get_json()
+        assert response.get_json()["published_at"] == stored
 
 
 def test_a_key_opens_only_its_own_site(app, client, runner, site, open_site):

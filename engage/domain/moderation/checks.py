@@ -44,7 +44,11 @@ def article_closed(article_open: bool, published_at: datetime | None,
     if not article_open:
         return codes.ARTICLE_CLOSED
     if published_at is not None and auto_close_days:
-        if now >= published_at + timedelta(days=auto_close_days):
+        try:
+            closes_at = published_at + timedelta(days=auto_close_days)
+        except OverflowError:  # after year 9999: never (a stored time from before the bounds
+            return None        # of engage.services.integration.PUBLISHED_AT_MAX)
+        if now >= closes_at:
             return codes.ARTICLE_AUTO_CLOSED
     return None
 

@@ -191,7 +191,8 @@ class ExportQuery(BaseModel):
 class ArticleBody(StrictBody):
     """``PUT …/integration/articles/{article}`` from a CMS: any of the fields; absent ones stay
     as they are.  ``published_at`` is an RFC 3339 time with an offset (a naive time is refused:
-    it would be ambiguous); ``url`` an absolute http(s) URL."""
+    it would be ambiguous) from 1900 up to 2200 (UTC, not included); ``url`` an absolute
+    http(s) URL."""
 
     model_config = ConfigDict(extra="forbid", strict=False)  # JSON times arrive as strings
 
