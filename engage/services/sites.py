@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, select
@@ -103,13 +103,18 @@ def create_site(session: Session, slug: str, name: str, origins: Sequence[str] =
     return site
 
 
-def article_for_url(session: Session, site: Site, url: str, now: datetime) -> str:
+def article_for_url(session: Session, site: Site, url: str, now: datetime,
+                    may_create: Callable[[], bool] = lambda: True) -> str:
     """The article key for an embed that names its article by URL (``data-engage-url``).
 
     The URL is normalised and must lie under one of the site's allowed origins (so nobody
     opens threads for other people's pages).  Where the site creates articles on first use,
-    the article row is created now with its URL, so moderators see where a thread lives.
+    the article row is created now with its URL, so moderators see where a thread lives —
+    when ``may_create()`` allows it: this runs on a page view (a GET), so the web layer bounds
+    how many rows one network may create (``LIMIT_ARTICLE_URL_CREATES``).  A row not created
+    here is created by the thread's first comment or vote, without its URL.
 
+    :param may_create: asked only when the row would be created; ``False`` skips creating it.
     :returns: the key (:func:`engage.domain.embedding.url_article_key`).
     :raises InvalidInput: ``article_url_invalid``, ``article_url_not_allowed``.
     """
@@ -117,7 +122,8 @@ def article_for_url(session: Session, site: Site, url: str, now: datetime) -> st
     if origin_of(normalised) not in site.allowed_origins:
         raise InvalidInput("article_url_not_allowed", field="url")
     key = url_article_key(normalised)
-    if site.auto_create_articles and find_article(session, site, key) is None:
+    if (site.auto_create_articles and find_article(session, site, key) is None
+            and may_create()):
         with write_transaction(session):
             if find_article(session, site, key, for_update=True) is None:
                 session.add(Article(site_id=site.id, key=key, url=normalised, created_at=now))

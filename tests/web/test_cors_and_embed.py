@@ -213,3 +213,29 @@ def test_preflights_use_up_no_quota(app_factory):
     assert third.status_code == 429  # the limit itself holds, and is readable cross-origin
     assert third.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert "Retry-After" in third.headers["Access-Control-Expose-Headers"]
+
+
+def test_page_views_create_url_articles_only_within_the_network_limit(app_factory):
+    # before: every GET of a new URL under the site's origin created an article row, unbounded
+    app = app_factory(LIMIT_ARTICLE_URL_CREATES="2/hour")
+    client = app.test_client()
+    with app.app_context():
+        from engage.services import sites as site_service
+        site_service.create_site(db.session, "news", "News", ["https://news.example"],
+                                 auto_create_articles=True)
+
+    def urls():
+        with app.app_context():
+            return sorted(u for (u,) in db.session.query(Article.url))
+
+    for n in (1, 2, 1, 1, 3, 4):  # views of a known article use up nothing
+        assert client.get(f"/widget-url/news?url=https://news.example/bai-{n}").status_code == 200
+    assert urls() == ["https://news.example/bai-1", "https://news.example/bai-2"]
+    page = client.get("/widget-url/news?url=https://news.example/bai-5")
+    assert page.status_code == 200 and 'data-role="comment-form"' in page.get_data(as_text=True)
+    other = client.get("/widget-url/news?url=https://news.example/bai-6",
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"})  # another network
+    assert other.status_code == 200
+    assert urls() == ["https://news.example/bai-1", "https://news.example/bai-2",
+                      "https://news.example/bai-6"]
+

@@ -1,22 +1,26 @@
 """Widget views: the iframe page (readable without JavaScript) and the embed script."""
 from __future__ import annotations
 
+import logging
 from importlib.metadata import version as distribution_version
 
 from flask import (Blueprint, current_app, g, make_response, render_template, request,
                    send_from_directory, url_for)
 
 from flask_babel import gettext as _
+from limits import parse_many
 
 from engage.domain import embedding
-from engage.extensions import csrf, db
+from engage.extensions import csrf, db, limiter
 from engage.models.types import utcnow
 from engage.services import comments, live, ratings, sites
 from engage.services.sites import article_for_url, get_site, validate_article_key
 from engage.web.cache import etag_for, not_modified, public_cache_headers
+from engage.web.keys import network_key
 from engage.web.i18n import display_average, display_datetime
 
 bp = Blueprint("widget", __name__)
+log = logging.getLogger(__name__)
 ENGAGE_VERSION = distribution_version("engage")
 
 
@@ -71,8 +75,30 @@ def article_widget(site: str, article: str):
 def url_widget(site: str):
     """The iframe page for an article named by its URL (``?url=``, under an allowed origin)."""
     site_row = get_site(db.session, site)
-    key = article_for_url(db.session, site_row, request.args.get("url", ""), utcnow())
+    key = article_for_url(db.session, site_row, request.args.get("url", ""), utcnow(),
+                          may_create=_may_create_article)
     return _widget_page(site_row, key)
+
+
+def _may_create_article() -> bool:
+    """Whether this client's IP network may create one more article row from a page view
+    (``LIMIT_ARTICLE_URL_CREATES``; only creations count, views of known articles do not).
+    Past the limit the page still shows: the row waits for the thread's first write, so a
+    reader on a busy carrier network never sees an error (new-user review: every GET of a new
+    URL under the site's origin created a row, without limit).
+
+    Counted on Flask-Limiter's current storage (its in-memory fallback while Redis is away);
+    a storage error answers ``False``: no row rather than an unbounded number of them.
+    """
+    if not limiter.enabled:
+        return True
+    try:
+        strategy = limiter.limiter
+        return all(strategy.hit(item, "article-url-creates", network_key())
+                   for item in parse_many(current_app.config["LIMIT_ARTICLE_URL_CREATES"]))
+    except Exception:  # noqa: BLE001 - the page must show; the row can wait for a write
+        log.warning("article creation limit unavailable", exc_info=True)
+        return False
 
 
 def _widget_page(site_row, article: str):
