@@ -13,7 +13,7 @@ from engage.models.types import utcnow
 from engage.services import accounts, api_keys
 from engage.web.api.openapi import api_operations
 from engage.web.api.schemas import CommentBody, RatingBody
-from helpers import login, new_token, post_comment, rate
+from helpers import assert_api_error, login, new_token, post_comment, rate
 
 ART = "/api/v1/sites/{site}/articles/{article}"
 
@@ -264,6 +264,9 @@ def test_huge_numbers_in_query_are_not_500(client, open_site):
         == 404
     assert client.get("/api/v1/sites/open/articles/a1/comments?parent=2147483648").status_code \
         == 404
+    for not_a_number in ("abc", "-1", "1.0", ""):  # before: 404 comment_not_found
+        bad = client.get(f"/api/v1/sites/open/articles/a1/comments?parent={not_a_number}")
+        assert_api_error(bad, 422, "param_invalid", "parent")
     top = client.get(f"/api/v1/sites/open/top-rated?days={digits}")
     assert top.status_code == 422 and top.get_json()["error"]["code"] == "days_invalid"
     assert client.get("/api/v1/sites/open/articles/a1?limit=000").status_code == 422

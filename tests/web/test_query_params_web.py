@@ -228,6 +228,9 @@ def test_counts_reads_every_value_of_a_repeated_articles_parameter(client, site,
     assert list(repeated.get_json()["articles"]) == ["bai-viet-1", "bai-viet-2", "b3"]
     assert repeated.get_json()["articles"]["bai-viet-2"]["rating"]["count"] == 1
     assert repeated.data == joined.data and repeated.headers["ETag"] == joined.headers["ETag"]
+    for bad in ("a%3Cb", "ok,..", "x" * 201):  # every key error names this parameter
+        assert_api_error(client.get(f"/api/v1/sites/news/counts?articles={bad}",
+                                    headers=headers), 422, "article_key_invalid", "articles")
     too_many = "&".join(f"articles=k{i}" for i in range(101))  # the cap counts every value
     assert_api_error(client.get(f"/api/v1/sites/news/counts?{too_many}", headers=headers), 422,
                      "too_many_articles", "articles")

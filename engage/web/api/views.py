@@ -185,8 +185,10 @@ def list_comments(site: str, article: str):
     if since is not None:
         return _comments_since(site, article, since, parent, args)
     if parent is not None:
-        parent_id = ascii_int(parent) or 0
-        parent_id = parent_id if parent_id <= ID_MAX else 0  # names no comment: 404
+        parent_id = ascii_int(parent)
+        if parent_id is None:  # not a number (OpenAPI: an integer); a number naming none: 404
+            raise InvalidInput("param_invalid", field="parent")
+        parent_id = parent_id if parent_id <= ID_MAX else 0
         replies, cursor = comments.replies_page(db.session, site, article, parent_id,
                                                 cursor=args["cursor"], limit=args["limit"])
         return jsonify({"comments": [comment_json(r) for r in replies], "next_cursor": cursor})
