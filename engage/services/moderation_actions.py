@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import Conflict, InvalidInput, NotFound
-from engage.domain.moderation.decisions import check_reason, undo_allowed
+from engage.domain.moderation.decisions import NOTE_MAX_CHARS, check_reason, undo_allowed
 from engage.models import (
     Article, Comment, CommentStatus, ModerationAction, ModerationActionKind, Moderator)
 from engage.services import notices
@@ -90,9 +90,10 @@ def decide(session: Session, moderator: Moderator, comment_ids: list[int],
     if target is None:
         raise InvalidInput("action_invalid", field="action")
     problem = check_reason(action.value, reason_code, note)
-    if problem:
-        raise InvalidInput(problem, field="reason_code" if problem != "reason_too_long"
-                           else "note", limit=500)
+    if problem:  # the note's problems name the note; only its length has a limit
+        on_note = problem in ("reason_too_long", "note_required")
+        raise InvalidInput(problem, field="note" if on_note else "reason_code",
+                           **({"limit": NOTE_MAX_CHARS} if problem == "reason_too_long" else {}))
     if expected is target:
         raise InvalidInput("already_in_state", field="action")
     if expected is CommentStatus.DELETED:  # the author took it down: never republish it

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -116,9 +117,25 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlainJsonFormatter(JsonFormatter):
+    """python-json-logger's formatter with terminal colour codes taken out of the message:
+    Werkzeug's development server colours its request lines on a terminal (``\x1b[32m…``),
+    which a JSON log line should not carry (new-user review)."""
+
+    def process_log_record(self, log_record: dict) -> dict:
+        """Strip ANSI SGR sequences from ``message``; everything else as the library does."""
+        message = log_record.get("message")
+        if isinstance(message, str) and "\x1b" in message:
+            log_record["message"] = _ANSI_STYLE.sub("", message)
+        return super().process_log_record(log_record)
+
+
 def json_formatter() -> logging.Formatter:
     """One JSON object per line: time, level, logger, message, request id, and any extras."""
-    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+    return PlainJsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level",
                                         "name": "logger"},
                          datefmt="%Y-%m-%dT%H:%M:%S%z")

@@ -51,12 +51,16 @@ def test_bulk_approve_writes_one_audit_row_per_comment_in_one_go(ctx, mods, now)
 
 def test_bulk_reject_needs_a_reason_code_from_the_list(ctx, mods, now):
     ids = _post(ctx, now, 2)
-    for code, note, error in (("", "", "reason_required"), ("rude", "", "reason_invalid"),
-                              ("other", " ", "note_required")):
+    for code, note, error, field in (("", "", "reason_required", "reason_code"),
+                                     ("rude", "", "reason_invalid", "reason_code"),
+                                     ("other", " ", "note_required", "note"),
+                                     ("other", "x" * 501, "reason_too_long", "note")):
         with pytest.raises(InvalidInput) as err:
             acts.decide(ctx, mods["a"], ids, K.REJECT, S.PENDING, now, reason_code=code,
                         note=note)
-        assert err.value.code == error
+        assert (err.value.code, err.value.params["field"]) == (error, field)
+        # only the length has a limit to tell (every error said "limit": 500 before)
+        assert err.value.params.get("limit") == (500 if error == "reason_too_long" else None)
     with pytest.raises(InvalidInput):
         acts.decide(ctx, mods["a"], ids, K.APPROVE, S.PENDING, now, reason_code="insult")
     assert _audit_rows(ctx) == 0

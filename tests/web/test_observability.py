@@ -100,6 +100,16 @@ def test_log_records_are_json_with_the_request_id(app):
     assert line["endpoint"] == "health.readyz" and "time" in line
 
 
+def test_json_log_lines_carry_no_terminal_colour_codes():
+    # Werkzeug's dev server colours its request lines on a terminal; a JSON line kept them
+    import logging
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                               '127.0.0.1 - - "\x1b[32mGET /demo/ HTTP/1.1\x1b[0m" 200 -', None,
+                               None)
+    line = json.loads(json_formatter().format(record))
+    assert line["message"] == '127.0.0.1 - - "GET /demo/ HTTP/1.1" 200 -'
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_database_unreachable_answers_503_json_with_retry_after(client, site, monkeypatch, method):
     token = new_token(client)
