@@ -43,6 +43,8 @@ class CommentReport(db.Model):
     __tablename__ = "comment_report"
     __table_args__ = (
         UniqueConstraint("comment_id", "reader_id", name="uq_comment_report_comment_reader"),
+        # "Which comments of this article did I report?" (the per-reader state call), erasure.
+        Index("ix_comment_report_reader", "reader_id", "comment_id"),
         CheckConstraint("reason IN ('spam', 'offensive', 'off_topic', 'misinformation', 'other')",
                         name="reason_known"),
     )

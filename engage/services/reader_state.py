@@ -1,4 +1,5 @@
-"""One reader's own state on an article: their vote, their likes, the comments they may still edit.
+"""One reader's own state on an article: their vote, their likes and reports, the comments they
+may still edit.
 
 Kept out of the public article read, which is the same for everyone and cached by version
 (ETag, CDN); this small per-reader read is never cached (DESIGN.md §9).
@@ -12,28 +13,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engage.domain.errors import NotFound
-from engage.models import Comment, CommentLike, CommentStatus, Rating
+from engage.models import Comment, CommentLike, CommentReport, CommentStatus, Rating
 from engage.services.comment_edits import EDITABLE, editable_until
 from engage.services.sites import find_article, get_site, validate_article_key
 
-# A reader's likes listed per article; far more than a page of comments, bounded all the same.
+# A reader's likes (and reports) listed per article; far more than a page of comments, bounded
+# all the same.
 LIKED_MAX = 1000
 
 
 @dataclass(frozen=True)
 class ReaderState:
     """``rating``: stars or ``None``; ``liked``: ids of published comments the reader likes;
-    ``own``: ids of the reader's comments they may still edit or delete, with the end of each
-    one's window."""
+    ``reported``: ids of published comments the reader reported (one report per reader and
+    comment, so the widget offers no second one); ``own``: ids of the reader's comments they
+    may still edit or delete, with the end of each one's window."""
 
     rating: int | None = None
     liked: list[int] = field(default_factory=list)
     own: dict[int, datetime] = field(default_factory=dict)
+    reported: list[int] = field(default_factory=list)
 
 
 def reader_state(session: Session, site_slug: str, article_key: str, reader_id: str,
                  now: datetime, window_s: int) -> ReaderState:
-    """Read the reader's own state on one article (three indexed queries).
+    """Read the reader's own state on one article (four indexed queries).
 
     :param window_s: the edit window (``COMMENT_EDIT_WINDOW_S``).
     :raises NotFound: ``site_not_found``; ``article_not_found`` on sites that do not create
@@ -53,6 +57,11 @@ def reader_state(session: Session, site_slug: str, article_key: str, reader_id: 
         .where(CommentLike.reader_id == reader_id, Comment.article_id == article.id,
                Comment.status == CommentStatus.APPROVED)
         .order_by(CommentLike.comment_id).limit(LIKED_MAX)).scalars().all()
+    reported = session.execute(
+        select(CommentReport.comment_id).join(Comment, Comment.id == CommentReport.comment_id)
+        .where(CommentReport.reader_id == reader_id, Comment.article_id == article.id,
+               Comment.status == CommentStatus.APPROVED)
+        .order_by(CommentReport.comment_id).limit(LIKED_MAX)).scalars().all()
     own = session.execute(
         select(Comment.id, Comment.created_at).where(
             Comment.article_id == article.id, Comment.reader_id == reader_id,
@@ -60,4 +69,5 @@ def reader_state(session: Session, site_slug: str, article_key: str, reader_id: 
             Comment.created_at >= now - timedelta(seconds=window_s))
         .order_by(Comment.id)).all()
     return ReaderState(rating, list(liked),
-                       {cid: editable_until(created, window_s) for cid, created in own})
+                       {cid: editable_until(created, window_s) for cid, created in own},
+                       list(reported))

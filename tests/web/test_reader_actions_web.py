@@ -63,9 +63,14 @@ def test_own_state_is_private_and_per_reader(client, posted):
     client.put(f"{BASE}/rating", json={"stars": 4}, headers=_h(fan))
     mine = client.get(f"{BASE}/me", headers=_h(fan))
     assert mine.headers["Cache-Control"] == "private, no-store"
-    assert mine.get_json() == {"rating": 4, "liked": [cid], "own": [], "editable_until": {}}
+    assert mine.get_json() == {"rating": 4, "liked": [cid], "reported": [], "own": [],
+                               "editable_until": {}}
+    client.post(f"{BASE}/comments/{cid}/reports", json={"reason": "spam"}, headers=_h(fan))
+    # the widget offers no second report after a reload (a new-user review saw the form again)
+    assert client.get(f"{BASE}/me", headers=_h(fan)).get_json()["reported"] == [cid]
     body = client.get(f"{BASE}/me", headers=_h(author)).get_json()
     assert body["own"] == [cid] and body["editable_until"][str(cid)].endswith("Z")
+    assert body["reported"] == []  # per reader
     assert client.get(f"{BASE}/me").status_code == 401
 
 

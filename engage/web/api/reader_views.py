@@ -93,11 +93,12 @@ def delete_comment(site: str, article: str, comment_id: int):
 @bp.get("/sites/<site>/articles/<article>/me")
 @documented(responses={200: ReaderState}, auth="reader", errors=(404, 422))
 def get_reader_state(site: str, article: str):
-    """The reader's own state: their vote, the comments they like, the ones they may still
-    edit (uncached: the public article read stays the same for everyone)."""
+    """The reader's own state: their vote, the comments they like and reported, the ones
+    they may still edit (uncached: the public article read stays the same for everyone)."""
     state = reader_state.reader_state(db.session, site, article, reader_id(), utcnow(),
                                       current_app.config["COMMENT_EDIT_WINDOW_S"])
-    response = jsonify({"rating": state.rating, "liked": state.liked, "own": list(state.own),
+    response = jsonify({"rating": state.rating, "liked": state.liked,
+                        "reported": state.reported, "own": list(state.own),
                         "editable_until": {str(k): iso(v) for k, v in state.own.items()}})
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -159,6 +159,7 @@ class ReaderState(Closed):
 
     rating: int | None = Field(ge=1, le=5)
     liked: list[int]
+    reported: list[int]
     own: list[int]
     editable_until: dict[str, str]
 
