@@ -1,5 +1,6 @@
 """The moderator workspace's layout in Chromium, at a desktop width and a phone's (390 x 844):
-the queue with a held comment fits the phone without sideways scrolling.
+the queue with a held comment fits the phone without sideways scrolling, and the dashboard
+shows a hold reason's whole wording on both.
 
 Runs on its own `engage serve` (start_engage), so the shared server's demo queue, which other
 browser tests count, is untouched.  Screenshots go to ``test-artifacts/``.
@@ -19,6 +20,10 @@ except ImportError:  # the fixtures skip (or fail, with ENGAGE_REQUIRE_BROWSER=1
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# engage/domain/moderation/reasons.py: PREMODERATION, the reason every comment of the
+# pre-moderated demo site is held with.
+HOLD_REASON = "Trang hoặc bài viết đang bật duyệt trước mọi bình luận."
 
 
 def _post(url: str, body: dict | None = None, token: str = "") -> dict:
@@ -74,5 +79,45 @@ def test_queue_fits_a_phone_without_sideways_scrolling(held, chromium, artifacts
             box = page.locator(selector).first.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
                 selector, box)
+    finally:
+        context.close()
+
+
+def _reason_label(page) -> dict:
+    """The hold-reason chart's label: its text, and how far it reaches against its bar."""
+    return page.evaluate("""() => {
+        const svg = [...document.querySelectorAll("figure")]
+            .find(f => f.querySelector("figcaption").textContent.includes("lý do giữ lại"))
+            .querySelector("svg");
+        const label = svg.querySelector("text.label");
+        const bar = svg.querySelector("rect");
+        const svgBox = svg.getBoundingClientRect();
+        const lines = [...label.querySelectorAll("tspan")].map(t => t.textContent);
+        return {text: lines.length ? lines.join(" ") : label.textContent, labelRight: label.getBoundingClientRect().right,
+                labelLeft: label.getBoundingClientRect().left,
+                barLeft: bar.getBoundingClientRect().left,
+                svgLeft: svgBox.left, svgRight: svgBox.right};
+    }""")
+
+
+def test_dashboard_shows_a_hold_reason_whole(held, chromium, artifacts_dir):
+    context = chromium.new_context(locale="vi-VN", viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        _login(page, held)
+        with page.expect_navigation():  # one decided held comment: the chart has a row
+            page.locator(".queue-item .actions .approve").first.click()
+        for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.goto(f"{held.base_url}/moderation/dashboard")
+            label = _reason_label(page)
+            page.screenshot(path=str(artifacts_dir / f"32-dashboard-{name}.png"), full_page=True)
+            # the whole wording, word spaces and all (the lines it wraps onto join with a space)
+            assert " ".join(label["text"].split()) == HOLD_REASON, label
+            # drawn beside its bar, not under it, and inside the chart
+            assert label["labelRight"] <= label["barLeft"], (name, label)
+            assert label["svgLeft"] - 1 <= label["labelLeft"], (name, label)  # glyph bearing
+            assert label["svgRight"] <= viewport["width"], (name, label)
+            assert _overflow(page)["scrollWidth"] <= viewport["width"], (name, _overflow(page))
     finally:
         context.close()
