@@ -9,6 +9,9 @@
   var M = E.M;
   var liked = {};   /* comment id → true */
   var own = {};     /* comment id → end of its edit window (ms since epoch) */
+  /* comment id → true: reported in this page view.  GET /me does not list the reader's reports,
+     so a comment reported before this page view still offers the form (the API answers 200). */
+  var reported = {};
   var timers = {};
 
   function say(text) { E.$("thread-status").textContent = text; }
@@ -35,6 +38,8 @@
     if (!art) return;
     var like = art.querySelector('[data-role="like"]');
     if (like) like.setAttribute("aria-pressed", liked[id] ? "true" : "false");
+    var report = art.querySelector('[data-role="report"]');
+    if (report && reported[id]) markReported(report);
     var actions = art.querySelector('[data-role="actions"]');
     var mine = actions && actions.querySelector('[data-role="edit"]');
     var open = own[id] && own[id] > Date.now();
@@ -80,12 +85,19 @@
   }
 
   /* ---- report: a small reason picker under the comment ---- */
+  /* Once sent, the button says so and opens no form again; it keeps its focus (aria-disabled). */
+  function markReported(b) {
+    b.textContent = M.reportDone;
+    b.setAttribute("aria-disabled", "true"); b.setAttribute("data-reported", "");
+    b.removeAttribute("aria-expanded");
+  }
   function closeForm(form, opener) {
     form.remove();
     if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
   }
   function openReport(b) {
     var art = b.closest(".engage-comment-body"), id = idOf(b);
+    if (reported[id]) return;
     var existing = art.querySelector(".engage-report");
     if (existing) { closeForm(existing, b); return; }
     var form = el("form", "engage-report"), fieldset = el("fieldset");
@@ -113,7 +125,7 @@
       if (isBusy(send)) return;
       busy(send, true);
       E.api("POST", "/comments/" + id + "/reports", { reason: chosen.value, note: note.value }).then(function () {
-        closeForm(form, b); say(M.reported);
+        reported[id] = true; closeForm(form, b); markReported(b); say(M.reported);
       }, function (err) { status.textContent = E.errorText(err); busy(send, false); });
     });
     b.setAttribute("aria-expanded", "true");

@@ -3,13 +3,16 @@ actions are two separate controls, a reported comment says so, a thread left wit
 shows its empty state, and the embedding iframe follows the widget's height down as well as up.
 
 Uses its own post-moderated site on the session's `engage serve` (created with the CLI), so the
-demo flow's counts are untouched.  The news page embedding the widget is served by Playwright
-(page.route) at http://news.test, one of the site's allowed origins.
+demo flow's counts are untouched.  The news page embedding the widget is served from
+127.0.0.4 (a loopback address: Chromium lets only those load a script from Engage's
+127.0.0.1), the site's one allowed origin.
 """
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -21,7 +24,7 @@ except ImportError:  # the fixtures skip (or fail, with ENGAGE_REQUIRE_BROWSER=1
 pytestmark = pytest.mark.browser
 
 SITE = "bo-cuc"
-NEWS = "http://news.test"
+NEWS_HOST = "127.0.0.4"
 OTHER, AUTHOR = "Trần Thị Lan", "Nguyễn Văn Bình"
 # Three links: more than the site's link limit (2), so this edit is held for moderation again.
 HELD_EDIT = "Xem https://a.example/1 và https://b.example/2 và https://c.example/3"
@@ -38,9 +41,39 @@ def _json(method: str, url: str, body: dict | None = None, token: str | None = N
 
 
 @pytest.fixture(scope="module")
-def layout_site(engage_cli):
-    """A post-moderated site that creates articles on first use and may be framed by NEWS."""
-    engage_cli("create-site", SITE, "--name", "Báo Bố Cục", "--origin", NEWS,
+def news(engage_server):
+    """The news site's origin: ``/<article>`` is an article page with the embed snippet."""
+    embed = f"{engage_server.base_url}/embed.js"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            article = self.path.strip("/")
+            data = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Bài</title>'
+                    f"<h1>Bài viết</h1><p>Nội dung.</p>"
+                    f'<div data-engage-site="{SITE}" data-engage-article="{article}"></div>'
+                    f'<script src="{embed}" async></script><p>Chân trang.</p>').encode()
+            self.send_response(200 if article and article != "favicon.ico" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer((NEWS_HOST, 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{NEWS_HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def layout_site(engage_cli, news):
+    """A post-moderated site that creates articles on first use and may be framed by ``news``."""
+    engage_cli("create-site", SITE, "--name", "Báo Bố Cục", "--origin", news,
                "--post-moderation", "--auto-create-articles")
     return SITE
 
@@ -65,19 +98,6 @@ def _as_reader(page, reader: Reader) -> None:
                          " catch (e) {}")
 
 
-def _widget_page(context, server, article: str) -> object:
-    """A news page on NEWS with the embed snippet for ``article``; the page, loaded."""
-    html = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Bài</title>'
-            f"<h1>Bài viết</h1><p>Nội dung.</p>"
-            f'<div data-engage-site="{SITE}" data-engage-article="{article}"></div>'
-            f'<script src="{server.base_url}/embed.js" async></script><p>Chân trang.</p>')
-    context.route(f"{NEWS}/**", lambda route: route.fulfill(
-        status=200, content_type="text/html; charset=utf-8", body=html))
-    page = context.new_page()
-    page.goto(f"{NEWS}/bai-viet.html")
-    return page
-
-
 def test_reader_data_actions_are_two_separate_controls(engage_server, layout_site,
                                                        browser_context, artifacts_dir):
     reader = Reader(engage_server, "bai-du-lieu")
@@ -96,3 +116,29 @@ def test_reader_data_actions_are_two_separate_controls(engage_server, layout_sit
     expect(page.locator('[data-role="my-data"] .engage-sep')).to_be_visible()
     expect(page.locator('[data-role="my-data"] .engage-sep')).to_have_attribute(
         "aria-hidden", "true")
+
+
+def test_a_reported_comment_says_so_and_offers_no_second_form(engage_server, layout_site,
+                                                              browser_context):
+    Reader(engage_server, "bai-bao-cao").comment(OTHER, "Ý kiến của một độc giả khác.")
+    page = browser_context.new_page()
+    page.goto(f"{engage_server.base_url}/widget/{SITE}/bai-bao-cao")
+    comment = page.locator('[data-role="thread"] .engage-comment').filter(has_text=OTHER)
+    report = comment.locator('[data-role="report"]')
+    expect(report).to_have_text("Báo cáo")
+    report.click()
+    comment.get_by_role("radio", name="Spam, quảng cáo").check()
+    comment.get_by_role("button", name="Gửi báo cáo").click()
+    expect(page.locator('[data-role="thread-status"]')).to_have_text(
+        "Cảm ơn bạn! Ban biên tập sẽ xem xét báo cáo.")
+    expect(report).to_have_text("Đã báo cáo")
+    expect(report).to_have_attribute("aria-disabled", "true")
+    expect(report).to_be_focused()
+    page.keyboard.press("Enter")  # pressed again (aria-disabled keeps it focusable): no form
+    page.wait_for_timeout(200)
+    expect(comment.locator(".engage-report")).to_have_count(0)
+    # the thread re-rendered (another sort order): the comment still shows it was reported
+    comment.evaluate("el => el.setAttribute('data-before-sort', '')")
+    page.get_by_label("Sắp xếp").select_option("oldest")
+    expect(page.locator("[data-before-sort]")).to_have_count(0)
+    expect(comment.locator('[data-role="report"]')).to_have_text("Đã báo cáo")

@@ -35,6 +35,14 @@ def test_widget_shows_like_and_report_controls_and_vietnamese_messages(client, o
     assert english["messages"]["delete"] != messages["delete"]
 
 
+def test_widget_names_a_reported_comment_in_both_languages(client, open_site):
+    """The report button's "reported" state (set by widget-actions.js) has its own wording."""
+    html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    assert _config(html)["messages"]["reportDone"] == "Đã báo cáo"
+    english = client.get(f"/widget/open/{ARTICLE}?lang=en").get_data(as_text=True)
+    assert _config(english)["messages"]["reportDone"] == "Reported"
+
+
 def test_widget_sort_form_works_without_javascript(client, open_site):
     token = new_token(client)
     first = post_comment(client, token, "Cũ hơn", site="open").get_json()["id"]
