@@ -142,3 +142,27 @@ def test_a_reported_comment_says_so_and_offers_no_second_form(engage_server, lay
     page.get_by_label("Sắp xếp").select_option("oldest")
     expect(page.locator("[data-before-sort]")).to_have_count(0)
     expect(comment.locator('[data-role="report"]')).to_have_text("Đã báo cáo")
+
+
+def _edit(comment, text: str) -> None:
+    comment.get_by_role("button", name="Sửa", exact=True).click()
+    comment.get_by_label("Sửa bình luận").fill(text)
+    comment.get_by_role("button", name="Lưu", exact=True).click()
+
+
+def test_editing_the_only_comment_out_of_the_thread_shows_the_empty_state(
+        engage_server, layout_site, browser_context):
+    reader = Reader(engage_server, "bai-trong")
+    reader.comment(AUTHOR, "Bình luận duy nhất của bài.")
+    page = browser_context.new_page()
+    _as_reader(page, reader)
+    page.goto(f"{engage_server.base_url}/widget/{SITE}/bai-trong")
+    comment = page.locator('[data-role="thread"] .engage-comment').filter(has_text=AUTHOR)
+    expect(comment).to_have_count(1)
+    expect(page.locator('[data-role="empty"]')).to_be_hidden()
+    _edit(comment, HELD_EDIT)  # held for moderation again: it leaves the thread
+    expect(page.locator('[data-role="thread-status"]')).to_have_text(
+        "Đã lưu. Bình luận đang chờ ban biên tập duyệt lại.")
+    expect(page.locator('[data-role="thread"] .engage-comment')).to_have_count(0)
+    expect(page.locator('[data-role="empty"]')).to_be_visible()
+    expect(page.locator('[data-role="empty"]')).to_have_text("Chưa có bình luận nào.")
