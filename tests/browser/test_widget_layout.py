@@ -93,9 +93,10 @@ class Reader:
 
 
 def _as_reader(page, reader: Reader) -> None:
-    """Give every frame of ``page`` the reader's token before the widget reads it."""
-    page.add_init_script(f"try {{ localStorage.setItem('engage:reader', {json.dumps(reader.token)}); }}"
-                         " catch (e) {}")
+    """Give ``page`` the reader's token before the widget reads it (a first-party widget page;
+    an iframe under another origin may not use storage)."""
+    token = json.dumps(reader.token)
+    page.add_init_script(f"try {{ localStorage.setItem('engage:reader', {token}); }} catch (e) {{}}")
 
 
 def test_reader_data_actions_are_two_separate_controls(engage_server, layout_site,

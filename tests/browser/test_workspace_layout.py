@@ -93,7 +93,8 @@ def _reason_label(page) -> dict:
         const bar = svg.querySelector("rect");
         const svgBox = svg.getBoundingClientRect();
         const lines = [...label.querySelectorAll("tspan")].map(t => t.textContent);
-        return {text: lines.length ? lines.join(" ") : label.textContent, labelRight: label.getBoundingClientRect().right,
+        return {text: lines.length ? lines.join(" ") : label.textContent,
+                labelRight: label.getBoundingClientRect().right,
                 labelLeft: label.getBoundingClientRect().left,
                 barLeft: bar.getBoundingClientRect().left,
                 svgLeft: svgBox.left, svgRight: svgBox.right};
