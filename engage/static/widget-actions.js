@@ -9,8 +9,8 @@
   var M = E.M;
   var liked = {};   /* comment id → true */
   var own = {};     /* comment id → end of its edit window (ms since epoch) */
-  /* comment id → true: reported in this page view.  GET /me does not list the reader's reports,
-     so a comment reported before this page view still offers the form (the API answers 200). */
+  /* comment id → true: reported by this reader, in this page view or (where GET /me lists them
+     as `reported`) before; never reset, so a report just sent stays marked. */
   var reported = {};
   var timers = {};
 
@@ -64,6 +64,7 @@
     return E.api("GET", "/me").then(function (data) {
       E.markMine(data.rating);
       liked = {}; (data.liked || []).forEach(function (id) { liked[id] = true; });
+      (data.reported || []).forEach(function (id) { reported[id] = true; });
       own = {};
       Object.keys(data.editable_until || {}).forEach(function (id) { own[id] = Date.parse(data.editable_until[id]); });
       refresh();

@@ -145,6 +145,27 @@ def test_a_reported_comment_says_so_and_offers_no_second_form(engage_server, lay
     expect(comment.locator('[data-role="report"]')).to_have_text("Đã báo cáo")
 
 
+def test_a_comment_reported_before_the_page_loaded_says_so(engage_server, layout_site,
+                                                           browser_context):
+    """GET …/me's ``reported`` ids (sent by servers that list a reader's reports) mark those
+    comments as reported when the page loads; the answer is stubbed here, as this branch's API
+    does not send the field yet."""
+    cid = Reader(engage_server, "bai-da-bao-cao").comment(OTHER, "Ý kiến đã bị báo cáo.")
+    reader = Reader(engage_server, "bai-da-bao-cao")
+    page = browser_context.new_page()
+    _as_reader(page, reader)
+
+    def add_reported(route):
+        state = route.fetch().json()
+        route.fulfill(json={**state, "reported": [cid]})
+
+    page.route("**/articles/bai-da-bao-cao/me?*", add_reported)
+    page.goto(f"{engage_server.base_url}/widget/{SITE}/bai-da-bao-cao")
+    report = page.locator(f'.engage-comment[data-id="{cid}"] [data-role="report"]')
+    expect(report).to_have_text("Đã báo cáo")
+    expect(report).to_have_attribute("aria-disabled", "true")
+
+
 def _edit(comment, text: str) -> None:
     comment.get_by_role("button", name="Sửa", exact=True).click()
     comment.get_by_label("Sửa bình luận").fill(text)
