@@ -9,6 +9,9 @@
   var M = E.M;
   var liked = {};   /* comment id → true */
   var own = {};     /* comment id → end of its edit window (ms since epoch) */
+  /* comment id → true: reported by this reader, in this page view or (where GET /me lists them
+     as `reported`) before; never reset, so a report just sent stays marked. */
+  var reported = {};
   var timers = {};
 
   function say(text) { E.$("thread-status").textContent = text; }
@@ -35,6 +38,8 @@
     if (!art) return;
     var like = art.querySelector('[data-role="like"]');
     if (like) like.setAttribute("aria-pressed", liked[id] ? "true" : "false");
+    var report = art.querySelector('[data-role="report"]');
+    if (report && reported[id]) markReported(report);
     var actions = art.querySelector('[data-role="actions"]');
     var mine = actions && actions.querySelector('[data-role="edit"]');
     var open = own[id] && own[id] > Date.now();
@@ -59,6 +64,7 @@
     return E.api("GET", "/me").then(function (data) {
       E.markMine(data.rating);
       liked = {}; (data.liked || []).forEach(function (id) { liked[id] = true; });
+      (data.reported || []).forEach(function (id) { reported[id] = true; });
       own = {};
       Object.keys(data.editable_until || {}).forEach(function (id) { own[id] = Date.parse(data.editable_until[id]); });
       refresh();
@@ -80,12 +86,19 @@
   }
 
   /* ---- report: a small reason picker under the comment ---- */
+  /* Once sent, the button says so and opens no form again; it keeps its focus (aria-disabled). */
+  function markReported(b) {
+    b.textContent = M.reportDone;
+    b.setAttribute("aria-disabled", "true"); b.setAttribute("data-reported", "");
+    b.removeAttribute("aria-expanded");
+  }
   function closeForm(form, opener) {
     form.remove();
     if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
   }
   function openReport(b) {
     var art = b.closest(".engage-comment-body"), id = idOf(b);
+    if (reported[id]) return;
     var existing = art.querySelector(".engage-report");
     if (existing) { closeForm(existing, b); return; }
     var form = el("form", "engage-report"), fieldset = el("fieldset");
@@ -113,7 +126,7 @@
       if (isBusy(send)) return;
       busy(send, true);
       E.api("POST", "/comments/" + id + "/reports", { reason: chosen.value, note: note.value }).then(function () {
-        closeForm(form, b); say(M.reported);
+        reported[id] = true; closeForm(form, b); markReported(b); say(M.reported);
       }, function (err) { status.textContent = E.errorText(err); busy(send, false); });
     });
     b.setAttribute("aria-expanded", "true");

@@ -304,9 +304,12 @@
   Engage.token = storedToken; Engage.forgetToken = function () { storeToken(null); };
 
   /* ---- size: tell the embedding page our height ---- */
+  /* The body's own height, not the document's scrollHeight: that is never less than the iframe's
+     viewport, so once grown the iframe never shrank when the content got shorter. */
   function postHeight() {
     if (window.parent === window) return;
-    window.parent.postMessage({ type: "engage:resize", height: document.documentElement.scrollHeight }, "*");
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    window.parent.postMessage({ type: "engage:resize", height: height }, "*");
   }
   if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.body);
   window.addEventListener("load", postHeight);

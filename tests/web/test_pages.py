@@ -88,3 +88,11 @@ def test_replies_beyond_three_come_with_a_more_button(client, open_site):
     assert [c["html"] for c in more["comments"]] == ["<p>trả lời 3</p>", "<p>trả lời 4</p>"]
     html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
     assert 'data-role="more-replies"' in html and "Xem thêm 2 trả lời" in html
+
+
+def test_demo_page_in_english_as_the_readme_says(client, site):
+    """README, tour step 1: ``/demo/?lang=en`` embeds the widget in English."""
+    html = client.get("/demo/?lang=en").get_data(as_text=True)
+    assert 'data-engage-lang="en"' in html  # embed.js passes it on as the widget's ?lang=en
+    widget = client.get(f"/widget/news/{ARTICLE}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in widget and "Post comment" in widget

@@ -35,6 +35,28 @@ def test_widget_shows_like_and_report_controls_and_vietnamese_messages(client, o
     assert english["messages"]["delete"] != messages["delete"]
 
 
+def test_widget_names_a_reported_comment_in_both_languages(client, open_site):
+    """The report button's "reported" state (set by widget-actions.js) has its own wording."""
+    html = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    assert _config(html)["messages"]["reportDone"] == "Đã báo cáo"
+    english = client.get(f"/widget/open/{ARTICLE}?lang=en").get_data(as_text=True)
+    assert _config(english)["messages"]["reportDone"] == "Reported"
+
+
+def test_widget_keeps_its_empty_state_for_a_thread_that_empties(client, open_site):
+    """The empty-state line is always in the page, hidden while comments are shown, so the
+    widget can show it when a client-side change (an edit held again, a delete) empties the
+    thread; it used to be rendered only for a thread empty from the start."""
+    empty = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    line = re.search(r'<p class="engage-empty" data-role="empty"[^>]*>', empty).group(0)
+    assert "hidden" not in line
+    post_comment(client, new_token(client), "Bình luận duy nhất", site="open")
+    filled = client.get(f"/widget/open/{ARTICLE}").get_data(as_text=True)
+    line = re.search(r'<p class="engage-empty" data-role="empty"([^>]*)>([^<]*)</p>',
+                     filled)
+    assert "hidden" in line.group(1) and line.group(2) == "Chưa có bình luận nào."
+
+
 def test_widget_sort_form_works_without_javascript(client, open_site):
     token = new_token(client)
     first = post_comment(client, token, "Cũ hơn", site="open").get_json()["id"]

@@ -6,12 +6,18 @@ CSP forbids inline ``style``).
 """
 from __future__ import annotations
 
+import textwrap
+
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, PAD = 640, 180, 28
 COLORS = {"approved": "#1e7b34", "pending": "#c98a00", "rejected": "#b00020", "spam": "#555555",
           "deleted": "#9a9a9a", "1": "#b00020", "2": "#d9622b", "3": "#c98a00", "4": "#6a9a2a",
           "5": "#1e7b34"}
+# hbars: the label column ends where the bars start (x=230); at font-size 11 about 36
+# characters of Vietnamese text fit in it (Chromium: about 5.8 units a character), so longer
+# names wrap onto lines LINE_H apart.
+LABEL_CHARS, LINE_H = 36, 13
 
 
 def _svg(body: list[str], label: str, height: int = HEIGHT) -> Markup:
@@ -64,19 +70,28 @@ def stacked_bars(labels: list[str], series: dict[str, list[int]], names: dict[st
     return _svg(body + _axis(labels), label)
 
 
+def _label_lines(name: str) -> list[str]:
+    """``name`` broken at spaces into lines that fit the label column (SVG text does not wrap)."""
+    return textwrap.wrap(name, LABEL_CHARS, break_long_words=True) or [""]
+
+
 def hbars(rows: list[tuple[str, float, str]], label: str, maximum: float | None = None,
           color: str = "#1a5fb4") -> Markup:
-    """Horizontal bars: ``(name, value, text shown after the bar)`` per row."""
+    """Horizontal bars: ``(name, value, text shown after the bar)`` per row; a long name wraps
+    onto as many lines as it needs left of its bar, never cut."""
     top = maximum or max((v for _, v, _ in rows), default=0) or 1
-    row_h = 22
-    height = max(row_h, row_h * len(rows)) + 8
-    body = []
-    for i, (name, value, text) in enumerate(rows):
-        y = 4 + i * row_h
+    body, y = [], 4
+    for name, value, text in rows:
+        lines = _label_lines(name)
+        row_h = max(22, LINE_H * len(lines) + 9)
+        mid = y + row_h / 2  # the bar and its text sit level with the middle of the label
         w = value / top * (WIDTH - 330)
-        body.append(f'<text x="0" y="{y + 14}" font-size="11" fill="#222">{escape(name)}</text>'
-                    f'<rect x="230" y="{y + 3}" width="{w:.1f}" height="14" fill="{color}">'
+        spans = "".join(f'<tspan x="0" y="{mid + 4 + LINE_H * (i - (len(lines) - 1) / 2):.1f}">'
+                        f'{escape(line)}</tspan>' for i, line in enumerate(lines))
+        body.append(f'<text class="label" font-size="11" fill="#222">{spans}</text>'
+                    f'<rect x="230" y="{mid - 7:.1f}" width="{w:.1f}" height="14" fill="{color}">'
                     f'<title>{escape(name)}: {escape(text)}</title></rect>'
-                    f'<text x="{236 + w:.1f}" y="{y + 14}" font-size="11" fill="#222">'
+                    f'<text x="{236 + w:.1f}" y="{mid + 4:.1f}" font-size="11" fill="#222">'
                     f'{escape(text)}</text>')
-    return _svg(body, label, height)
+        y += row_h
+    return _svg(body, label, max(22, y - 4) + 8)

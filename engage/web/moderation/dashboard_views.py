@@ -32,7 +32,7 @@ def _charts(d: dashboard.Dashboard) -> dict:
                                                for s in statuses},
                                         {s: str(STATUS_LABELS[s]) for s in statuses},
                                         _("Bình luận mỗi ngày theo kết quả")),
-        "reasons": charts.hbars([(reason_text(code, locale)[:38], ok / n * 100,
+        "reasons": charts.hbars([(reason_text(code, locale), ok / n * 100,
                                   f"{ok / n * 100:.0f}% ({ok}/{n})")
                                  for code, ok, n in d.reasons], _("Tỷ lệ được duyệt theo lý do"),
                                 maximum=100),
