@@ -49,10 +49,29 @@
         return r.json().catch(function () { return {}; }).then(function (data) {
           if (r.status === 401 && !retried) { storeToken(null); return api(method, path, body, extra, true); }
           if (!r.ok) { var err = new Error("api"); err.body = data; err.status = r.status; throw err; }
+          if (method !== "GET") noteWrite();
           return data;
         });
       });
     });
+  }
+  /* This page is cached publicly (max-age + stale-while-revalidate), the same for every reader:
+     after their own write, a reload would show it from before (their vote missing from the
+     totals beside "you rated n/5"; new-user review).  So each write is noted, per article, and a
+     load within that cache time reads the article again past the cache (reloadThread). */
+  var WROTE_KEY = "engage:wrote", ARTICLE_ID = cfg.site + "/" + cfg.article;
+  function writes() {
+    try { return JSON.parse(window.localStorage.getItem(WROTE_KEY)) || {}; } catch (e) { return {}; }
+  }
+  function noteWrite() {
+    var now = Date.now(), all = writes(), kept = {};
+    Object.keys(all).forEach(function (k) { if (now - all[k] < cfg.live.staleS * 1000) kept[k] = all[k]; });
+    kept[ARTICLE_ID] = now;
+    try { window.localStorage.setItem(WROTE_KEY, JSON.stringify(kept)); } catch (e) { /* storage blocked */ }
+  }
+  function wroteRecently() {
+    var at = writes()[ARTICLE_ID];
+    return typeof at === "number" && Date.now() - at < cfg.live.staleS * 1000;
   }
   function errorText(err) {
     return (err && err.body && err.body.error && err.body.error.message) || M.network;
@@ -297,6 +316,8 @@
   }
 
   /* ---- shared with widget-actions.js ---- */
+  if (wroteRecently()) reloadThread();
+
   Engage.cfg = cfg; Engage.M = M; Engage.api = api; Engage.$ = $; Engage.fill = fill;
   Engage.errorText = errorText; Engage.markMine = markMine; Engage.reloadThread = reloadThread;
   Engage.commentNode = commentNode; Engage.showSummary = showSummary;

@@ -131,11 +131,14 @@ def _widget_page(site_row, article: str):
 def _live_settings(site: str, article: str) -> dict:
     """What ``widget-live.js`` needs: the cursor of "published since now" (taken before the
     thread is read, so a comment published in between comes again rather than never), the
-    polling periods in seconds, the page size cap, the public max-age and the counts URL."""
+    polling periods in seconds, the page size cap, the public max-age, how long a cached copy
+    may be served in all (max-age + stale-while-revalidate: after a write of their own, a
+    reader's next load within it reads the article past the cache) and the counts URL."""
     cfg = current_app.config
     return {"since": live.live_cursor_at(utcnow()), "pollS": cfg["WIDGET_POLL_S"],
             "maxS": cfg["WIDGET_POLL_MAX_S"], "limit": cfg["COMMENTS_PAGE_SIZE_MAX"],
             "cacheS": cfg["PUBLIC_MAX_AGE_S"],
+            "staleS": cfg["PUBLIC_MAX_AGE_S"] + cfg["PUBLIC_STALE_WHILE_REVALIDATE_S"],
             "countsUrl": url_for("api.get_counts", site=site, articles=article)}
 
 
@@ -156,4 +159,4 @@ def widget_etag(site_row, article: str, sort: str, mode: str) -> str:
     return etag_for("widget", version, site_state, article, sort, mode,
                     request.args.get("lang", ""), cfg["COMMENTS_PAGE_SIZE"],
                     cfg["WIDGET_POLL_S"], cfg["WIDGET_POLL_MAX_S"], cfg["PUBLIC_MAX_AGE_S"],
-                    ENGAGE_VERSION)
+                    cfg["PUBLIC_STALE_WHILE_REVALIDATE_S"], ENGAGE_VERSION)
