@@ -12,6 +12,9 @@
   /* comment id → true: reported by this reader, in this page view or (where GET /me lists them
      as `reported`) before; never reset, so a report just sent stays marked. */
   var reported = {};
+  /* comment id → true: written by this reader (from GET /me's `own`); stays after the edit
+     window, since the server refuses a report of one's own comment at any time. */
+  var authored = {};
   var timers = {};
 
   function say(text) { E.$("thread-status").textContent = text; }
@@ -40,6 +43,7 @@
     if (like) like.setAttribute("aria-pressed", liked[id] ? "true" : "false");
     var report = art.querySelector('[data-role="report"]');
     if (report && reported[id]) markReported(report);
+    if (report) report.hidden = Boolean(authored[id]);  /* one's own comment: nothing to report */
     var actions = art.querySelector('[data-role="actions"]');
     var mine = actions && actions.querySelector('[data-role="edit"]');
     var open = own[id] && own[id] > Date.now();
@@ -66,7 +70,7 @@
       liked = {}; (data.liked || []).forEach(function (id) { liked[id] = true; });
       (data.reported || []).forEach(function (id) { reported[id] = true; });
       own = {};
-      Object.keys(data.editable_until || {}).forEach(function (id) { own[id] = Date.parse(data.editable_until[id]); });
+      Object.keys(data.editable_until || {}).forEach(function (id) { own[id] = Date.parse(data.editable_until[id]); authored[id] = true; });
       refresh();
     }, function () {});
   }

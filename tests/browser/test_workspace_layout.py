@@ -122,3 +122,42 @@ def test_dashboard_shows_a_hold_reason_whole(held, chromium, artifacts_dir):
             assert _overflow(page)["scrollWidth"] <= viewport["width"], (name, _overflow(page))
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def decided(start_engage):
+    """A fresh server whose demo site has an approved comment (an audit row) and a vote."""
+    server = start_engage({})
+    token = _post(f"{server.base_url}/api/v1/readers")["token"]
+    _post(f"{server.base_url}/api/v1/sites/demo/articles/bai-nhat-ky/comments",
+          {"author_name": "Trần Văn Bình", "text": "Ý kiến để duyệt cho nhật ký kiểm duyệt."},
+          token)
+    return server
+
+
+def test_moderation_tables_and_long_names_fit_a_phone(decided, chromium, artifacts_dir):
+    """The audit log, the members and the settings pages at 390 px: a wide table scrolls in its
+    own box and a 40-digit API key name wraps; the page never scrolls sideways (second
+    new-user review: 727, 849 and 438 px)."""
+    context = chromium.new_context(locale="vi-VN", viewport=PHONE)
+    try:
+        page = context.new_page()
+        _login(page, decided)
+        page.locator(".queue-item .actions button", has_text="Duyệt").first.click()
+        expect(page.locator(".queue-item")).to_have_count(0)
+        page.goto(f"{decided.base_url}/moderation/sites/1/settings")
+        page.get_by_label("Tên khóa").fill("1" * 40)
+        page.get_by_label("Tên khóa").press("Enter")
+        expect(page.locator(".keys-list li").filter(has_text="1" * 40)).to_have_count(1)
+        for path, name in (("/moderation/audit", "audit"), ("/moderation/sites/1/moderators",
+                                                            "members"),
+                           ("/moderation/sites/1/settings", "settings")):
+            page.goto(decided.base_url + path)
+            page.screenshot(path=str(artifacts_dir / f"33-{name}-phone.png"), full_page=True)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (path, width)
+        page.goto(f"{decided.base_url}/moderation/audit")
+        expect(page.get_by_role("cell", name="Duyệt", exact=True)).to_have_count(1)
+        expect(page.get_by_role("cell", name="Chờ duyệt → Đã duyệt", exact=True)).to_have_count(1)
+    finally:
+        context.close()

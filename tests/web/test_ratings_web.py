@@ -138,6 +138,7 @@ def test_moderator_removes_a_networks_votes_and_audit_is_written(app, client, mo
     login(client, *moderator)
     page = client.get(f"/moderation/articles/{article_id}/ratings?hours=24").get_data(as_text=True)
     assert page.count("<code>") == 3  # three networks
+    assert page.count("<td>1,0</td>") == 3 and "1.0" not in page  # the decimal comma, as above
     with app.app_context():
         target = db.session.execute(select(Rating.network_hash).limit(1)).scalar_one()
     response = client.post(f"/moderation/articles/{article_id}/ratings/remove", data={

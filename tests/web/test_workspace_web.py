@@ -174,6 +174,15 @@ def test_audit_page_search_and_csv(app, client, moderator):
         "reason": "=cmd|' /C calc'!A0"})
     page = _page(client, "/moderation/audit?action=reject")
     assert re.findall(r'data-comment-id="(\d+)"', page) == [str(ids[1])]
+    # the page speaks the moderator's language, not the stored codes (second new-user review)
+    row = page[page.index('data-action="reject"'):]
+    row = row[:row.index("</tr>")]
+    assert "<td>Từ chối</td>" in row and "Chờ duyệt → Đã từ chối" in row
+    assert "Lý do khác:" in row and "ghi chú bắt buộc" not in row
+    assert '<option value="reject" selected>Từ chối</option>' in page
+    english = _page(client, "/moderation/audit?action=reject&lang=en")
+    assert '<option value="reject" selected>Reject</option>' in english
+    assert "Pending → Rejected" in english
     page = _page(client, f"/moderation/audit?comment={ids[0]}")
     assert re.findall(r'data-comment-id="(\d+)"', page) == [str(ids[0])]
     assert 'data-comment-id' not in _page(client, "/moderation/audit?since=2099-01-01")

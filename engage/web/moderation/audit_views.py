@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from engage.domain.errors import InvalidInput
@@ -16,6 +17,19 @@ from engage.services.moderation_queue import check_scope, moderator_sites
 from engage.web.i18n import display_datetime, select_timezone
 from engage.web.moderation.params import int_arg, site_arg
 from engage.web.moderation.views import bp
+
+# What each audit row's action is called on the page (the CSV keeps the codes).
+ACTION_LABELS = {
+    ModerationActionKind.APPROVE: _l("Duyệt"),
+    ModerationActionKind.REJECT: _l("Từ chối"),
+    ModerationActionKind.SPAM: _l("Đánh dấu spam"),
+    ModerationActionKind.REMOVE_VOTES: _l("Xóa lượt đánh giá"),
+    ModerationActionKind.RESET_RATINGS: _l("Đặt lại đánh giá"),
+    ModerationActionKind.WITHHOLD: _l("Tạm ẩn do độc giả báo cáo"),
+    ModerationActionKind.READER_EDIT: _l("Độc giả sửa"),
+    ModerationActionKind.READER_DELETE: _l("Độc giả xóa"),
+    ModerationActionKind.UNDO: _l("Hoàn tác"),
+}
 
 PAGE = 100
 
@@ -97,7 +111,8 @@ def audit_log():
     rows = audit.search(db.session, current_user.moderator.id, q, PAGE, before)
     rest = {k: v for k, v in request.args.items() if k not in ("before_at", "before_id")}
     return render_template("moderation/audit.html", rows=rows, q=request.args, q_rest=rest,
-                           actions=[k.value for k in ModerationActionKind],
+                           actions=[(k.value, ACTION_LABELS[k]) for k in ModerationActionKind],
+                           action_labels=ACTION_LABELS,
                            sites=moderator_sites(db.session, current_user.moderator.id),
                            more=len(rows) == PAGE, fmt_time=display_datetime,
                            reject_text=reject_reason_text)
