@@ -18,17 +18,24 @@ from flask import Flask, request
 from engage.web.errors import RequestError
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Query parameters that are never stored nor queried and fall back instead of failing: ``lang``
+# picks the language and any other value means the default (engage.web.i18n.select_locale;
+# the OpenAPI document says so, and schemathesis holds the API to it).
+_FALLBACK_PARAMETERS = frozenset({"lang"})
 
 
 def nul_query_parameter(query_string: bytes) -> str | None:
     """The name of the first query parameter whose name or value holds NUL (``%00``), else
-    ``None``.  Malformed UTF-8 is left alone here: Werkzeug keeps it as ``%XX`` text, which is
-    valid URL text (a page address may hold any escaped byte), and the views check their own
-    parameters (e.g. :func:`engage.web.api.params.strict_query_value`)."""
+    ``None``; ``lang`` is not checked (:data:`_FALLBACK_PARAMETERS`).  Malformed UTF-8 is left
+    alone here: Werkzeug keeps it as ``%XX`` text, which is valid URL text (a page address may
+    hold any escaped byte), and the views check their own parameters (e.g.
+    :func:`engage.web.api.params.strict_query_value`)."""
     if b"%00" not in query_string:  # the usual case: nothing to parse
         return None
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True,
                                  encoding="utf-8", errors="replace"):
+        if name in _FALLBACK_PARAMETERS:
+            continue
         if "\x00" in name or "\x00" in value:
             return name.replace("\x00", "") or "?"
     return None
