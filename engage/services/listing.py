@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engage.domain.errors import InvalidInput, NotFound
 from engage.domain.ratings import RatingSummary, bayesian_average
 from engage.models import Article, Site
-from engage.services.sites import ARTICLE_KEY_RE, SLUG_RE, get_site
+from engage.services.sites import SLUG_RE, get_site, validate_article_key
 
 MAX_ARTICLES_PER_REQUEST = 100
 
@@ -38,8 +38,7 @@ def parse_article_keys(raw: str) -> list[str]:
     if len(keys) > MAX_ARTICLES_PER_REQUEST:
         raise InvalidInput("too_many_articles", field="articles", limit=MAX_ARTICLES_PER_REQUEST)
     for key in keys:
-        if not ARTICLE_KEY_RE.match(key):  # as validate_article_key, naming this parameter
-            raise InvalidInput("article_key_invalid", field="articles")
+        validate_article_key(key, field="articles")
     return keys
 
 

@@ -37,14 +37,15 @@ def get_site(session: Session, slug: str) -> Site:
     return site
 
 
-def validate_article_key(key: str) -> str:
+def validate_article_key(key: str, field: str = "article") -> str:
     """Return the key if well-formed: 1–200 URL-safe ASCII characters (RFC 3986 unreserved and
     sub-delims), at least one of them a letter or digit (so "." and ".." never name an article).
 
+    :param field: the request field the key came in, named by the error.
     :raises InvalidInput: ``article_key_invalid``.
     """
     if not ARTICLE_KEY_RE.match(key):
-        raise InvalidInput("article_key_invalid", field="article")
+        raise InvalidInput("article_key_invalid", field=field)
     return key
 
 

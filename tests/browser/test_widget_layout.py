@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -21,6 +20,8 @@ try:
 except ImportError:  # the fixtures skip (or fail, with ENGAGE_REQUIRE_BROWSER=1) before use
     expect = None
 
+from helpers import http_json
+
 pytestmark = pytest.mark.browser
 
 SITE = "bo-cuc"
@@ -28,16 +29,6 @@ NEWS_HOST = "127.0.0.4"
 OTHER, AUTHOR = "Trần Thị Lan", "Nguyễn Văn Bình"
 # Three links: more than the site's link limit (2), so this edit is held for moderation again.
 HELD_EDIT = "Xem https://a.example/1 và https://b.example/2 và https://c.example/3"
-
-
-def _json(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict:
-    """One JSON request to the running server (as a reader, with ``token``)."""
-    request = urllib.request.Request(url, method=method, data=None if body is None else
-                                     json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              **({"X-Engage-Reader": token} if token else {})})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +75,19 @@ class Reader:
     def __init__(self, server, article: str):
         self.api = f"{server.base_url}/api/v1"
         self.article_url = f"{self.api}/sites/{SITE}/articles/{article}"
-        self.token = _json("POST", f"{self.api}/readers")["token"]
+        self.token = _ok(http_json("POST", f"{self.api}/readers"))["token"]
 
     def comment(self, author: str, text: str) -> int:
         """Post a comment (published at once on this post-moderated site); its id."""
-        return _json("POST", f"{self.article_url}/comments",
-                     {"author_name": author, "text": text}, self.token)["id"]
+        return _ok(http_json("POST", f"{self.article_url}/comments", self.token,
+                             {"author_name": author, "text": text}))["id"]
+
+
+def _ok(answer: tuple[int, dict]) -> dict:
+    """The body of a :func:`helpers.http_json` answer that must have succeeded."""
+    status, body = answer
+    assert status < 400, (status, body)
+    return body
 
 
 def _as_reader(page, reader: Reader) -> None:
