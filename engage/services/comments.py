@@ -20,15 +20,17 @@ from engage.models import (
 from engage.domain.mail import MailAddress
 from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
+from engage.services.direct import PinnedConnection, direct_write, precompiled
 from engage.services.idempotency import (
-    RetryGuard, claims_for, held_answer, purge_now_and_then, take_claims)
+    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, RetryGuard, claims_for, held_answer, purge_expired,
+    purge_now_and_then, take_claims)
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
-from engage.services.reader_data import hold_reader
+from engage.services.reader_data import READER_HELD, hold_reader
 from engage.services.sites import (
     SLUG_RE, article_for_write, ensure_open, find_article, get_site, validate_article_key)
 from engage.services.moderation_facts import (
     ModerationSettings, PrefetchedFacts, comment_context, prefetch_columns, prefetched_from)
-from engage.services.tx import write_transaction
+from engage.services.tx import end_read_transaction, write_transaction
 from engage.services.webhooks import enqueue_comment_change
 
 STATUS_BY_DECISION = {
@@ -67,7 +69,8 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
                    form_age_ms: int | None = None, retry: RetryGuard | None = None,
                    assist: AssistRuntime | None = None,
                    contact: MailAddress | None = None,
-                   check_reader: bool = False) -> SubmitResult:
+                   check_reader: bool = False,
+                   pinned: PinnedConnection | None = None) -> SubmitResult:
     """Store a reader's comment after normalising, checking, rendering and moderating it.
 
     A reply must answer a published comment of the same article; a reply to a reply attaches
@@ -87,6 +90,10 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     :param check_reader: refuse the comment unless ``reader_id`` names an issued reader (a
         token's signature proves it was issued, not that the reader has not erased their data
         since); checked in the statement that reads the site.  The web layer passes ``True``.
+    :param pinned: on SQLite, this thread's pinned DBAPI connection: a top-level comment
+        without a reply-notice address, on an existing article of a site without webhooks,
+        is then read, judged and stored there without the ORM (:func:`_submit_direct`, the
+        same statements and rules); any other comment goes through the session.
     :raises Unauthorized: ``reader_token_invalid`` (with ``check_reader``: the reader was erased).
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
         ``idempotency_key_reused``.
@@ -96,6 +103,12 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     prepared = prepare_comment(author_name, text, limits)  # before the write lock is taken
     facts = (reader_id, prepared, parent_id, network_hash, now, honeypot, form_age_ms, assist)
     where = (site_slug, article_key, reader_id, network_hash, check_reader)
+    if pinned is not None and parent_id is None and contact is None:
+        found = pinned()
+        if found is not None:
+            done = _submit_direct(session, *found, where, facts, retry)
+            if done is not None:
+                return done
     # On SQLite the write lock serialises all writers, so every fact the pipeline needs is read
     # and judged before taking it, and only the inserts wait behind it (a ban or a parent
     # change landing in between is as if the comment had arrived a moment earlier).  PostgreSQL
@@ -154,9 +167,17 @@ _S, _A = Site.__table__, Article.__table__
 _MT, _MS = Moderator.__table__, Membership.__table__
 # Built once (the busiest comment write): the site, the article and the names readers may not
 # take (the site's moderators' display names, one string joined by newlines) in ONE statement.
-_RESERVED_SUBQUERY = (select(func.aggregate_strings(_MT.c.display_name, "\n"))
-                      .select_from(_MT.join(_MS, _MS.c.moderator_id == _MT.c.id))
-                      .where(_MS.c.site_id == _S.c.id).scalar_subquery())
+# The separator is SQL text, not a bound literal: ``aggregate_strings(x, "\\n")`` renders it
+# late (POSTCOMPILE), which :class:`~engage.services.direct.Precompiled` cannot run.
+_NEWLINE = {"postgresql": literal_column("E'\\n'"), "sqlite": literal_column("char(10)")}
+_AGGREGATE = {"postgresql": func.string_agg, "sqlite": func.group_concat}
+
+
+def _reserved_subquery(dialect: str):
+    """The site's moderators' display names, one string joined by newlines."""
+    return (select(_AGGREGATE[dialect](_MT.c.display_name, _NEWLINE[dialect]))
+            .select_from(_MT.join(_MS, _MS.c.moderator_id == _MT.c.id))
+            .where(_MS.c.site_id == _S.c.id).scalar_subquery())
 # ... and, in the same statement, whether the reader's row exists (its token not revoked; on
 # PostgreSQL the row is held FOR KEY SHARE until commit, as ``hold_reader`` does, so an erasure
 # racing the comment erases it too) and the reader's facts for the moderation pipeline
@@ -164,7 +185,7 @@ _RESERVED_SUBQUERY = (select(func.aggregate_strings(_MT.c.display_name, "\n"))
 _SITE_ARTICLE_ROW = {
     dialect: select(*(c.label(f"s_{c.name}") for c in _S.c),
                     *(c.label(f"a_{c.name}") for c in _A.c),
-                    _RESERVED_SUBQUERY.label("reserved"),
+                    _reserved_subquery(dialect).label("reserved"),
                     exists(select(Reader.__table__.c.id)
                            .where(Reader.__table__.c.id == bindparam("reader_id"))
                            .with_for_update(read=True, key_share=True)).label("reader_known"),
@@ -192,6 +213,19 @@ def _site_and_article(session: Session, site_slug: str, article_key: str, reader
     row = (conn.execute(_SITE_ARTICLE_ROW[conn.dialect.name], {
         "slug": site_slug, "key": article_key, "reader_id": reader_id,
         "network_hash": network_hash}).mappings().first() if SLUG_RE.match(site_slug) else None)
+    site, article = _site_article_from_row(row, check_reader)
+    if article is None and create:
+        article = article_for_write(session, session.get(Site, site.id), article_key, now)
+    return site, article
+
+
+def _site_article_from_row(row, check_reader: bool):
+    """``(site, article or None)`` from a :data:`_SITE_ARTICLE_ROW` row (a mapping; ``None``
+    when no site has the slug), as :func:`_site_and_article` returns them.
+
+    :raises NotFound: ``site_not_found``.
+    :raises Unauthorized: ``reader_token_invalid`` (``check_reader`` and the reader was erased).
+    """
     if row is None:
         raise NotFound("site_not_found")
     if check_reader and not row["reader_known"]:
@@ -201,9 +235,72 @@ def _site_and_article(session: Session, site_slug: str, article_key: str, reader
     site.prefetched = prefetched_from(row)
     article = (SimpleNamespace(**{c.name: row[f"a_{c.name}"] for c in _A.c})
                if row["a_id"] is not None else None)
-    if article is None and create:
-        article = article_for_write(session, session.get(Site, site.id), article_key, now)
     return site, article
+
+
+def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
+                   retry: RetryGuard | None) -> SubmitResult | None:
+    """:func:`submit_comment` for a new top-level comment on SQLite, on the pinned DBAPI
+    connection ``conn`` of engine ``bind`` (:mod:`engage.services.direct`): the same
+    statements, rules and transaction as the session path, without SQLAlchemy's per-statement
+    machinery; the session is used only for a repeated request's first answer.
+
+    The site, article and reader facts are read in one statement (autocommit: one snapshot)
+    and the comment judged before the writer lock is taken, as on the session path; under the
+    lock, in one ``BEGIN IMMEDIATE`` transaction: the reader checked again (an erasure that
+    won the lock meanwhile refuses the comment), the comment inserted, the published count
+    moved if it is published at once, and the retry claims taken.
+
+    :returns: the result, or ``None`` when this comment needs the session after all (the
+        article does not exist yet; the site has webhooks; the claim that held its text
+        expired as it was read): nothing was written.
+    :raises: as :func:`submit_comment`.
+    """
+    site_slug, article_key, reader_id, network_hash, check_reader = where
+    _reader, prepared, parent_id, _, now, *_ = facts
+    validate_article_key(article_key)
+    dialect = bind.dialect
+    row = (precompiled(_SITE_ARTICLE_ROW["sqlite"], dialect).mapping(conn, {
+        "slug": site_slug, "key": article_key, "reader_id": reader_id,
+        "network_hash": network_hash}) if SLUG_RE.match(site_slug) else None)
+    site, article = _site_article_from_row(row, check_reader)
+    if article is None or site.webhook_url:
+        return None
+    site, article, top_parent, verdict, risk = _judge(session, site, article, *facts)
+    values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
+                          network_hash, now)
+    status = values["status"]
+    shown = public_status(verdict)
+    claims = claims_for(retry, article.id, parent_id, prepared.text, now) if retry else []
+    claim_id = 0
+    try:
+        with direct_write(conn, bind):
+            if check_reader and not precompiled(READER_HELD, dialect).rows(
+                    conn, {"id": reader_id}):
+                raise Unauthorized("reader_token_invalid")
+            comment_id = precompiled(_INSERT_COMMENT, dialect, _PG_COMMENT_COLUMNS).rows(
+                conn, values)[0][0]
+            if status is CommentStatus.APPROVED:
+                precompiled(_COUNT_PUBLISHED, dialect).rows(conn, {"article_id": article.id})
+            for scope, key, request_hash, expires_at in claims:
+                taken = precompiled(CLAIM["sqlite"], dialect, CLAIM_COLUMNS).rows(conn, {
+                    "reader_id": reader_id, "scope": scope, "key": key,
+                    "request_hash": request_hash, "comment_id": comment_id,
+                    "comment_status": shown, "created_at": now, "expires_at": expires_at})
+                if not taken:
+                    raise _Repeated()  # rolls this comment back: the first answer stands
+                claim_id = taken[0][0]
+    except _Repeated:
+        end_read_transaction(session)  # its snapshot may predate the claim that holds
+        replay = held_answer(session, retry, reader_id, article.id, parent_id, prepared.text,
+                             now)
+        if replay is None:  # the first answer expired just now: the session path posts it
+            return None
+        return SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
+    if claim_id and claim_id % PURGE_EVERY == 0:
+        with write_transaction(session):
+            purge_expired(session, now)
+    return SubmitResult(comment_id, status, public_status=shown)
 
 
 def _judge(session: Session, site, article, reader_id: str, prepared: PreparedComment,
@@ -347,8 +444,7 @@ _PG_COMMENT_COLUMNS = (
     "site_id", "article_id", "parent_id", "reader_id", "author_name", "body_raw", "body_html",
     "sanitizer_version", "status", "moderation_reasons", "network_hash", "created_at",
     "updated_at", "assist_risk", "assist_terms", "published_at", "like_count", "report_count")
-_CLAIM_COLUMNS = ["reader_id", "scope", "key", "request_hash", "comment_id", "comment_status",
-                  "created_at", "expires_at"]
+_CLAIM_COLUMNS = list(CLAIM_COLUMNS)
 
 
 # Relative increment: no lock, no lost update; the version bump refreshes public reads.
@@ -370,7 +466,7 @@ def moderation_context(session: Session, site: Site, article: Article, text: str
     :param risk: the moderation assistant's score of ``text`` (:meth:`AssistRuntime.facts`).
     :param prefetched: the reader's facts read with the site row (a new comment).
     """
-    ctx = comment_context(session.connection(), site=site, article=article, text=text,
+    ctx = comment_context(session.connection, site=site, article=article, text=text,
                           now=now, reader_id=reader_id, network_hash=network_hash,
                           is_reply=is_reply, honeypot=honeypot, form_age_ms=form_age_ms,
                           settings=ModerationSettings(), exclude_comment=exclude_comment,

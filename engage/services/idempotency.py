@@ -100,7 +100,7 @@ def take_claims(session: Session, guard: RetryGuard | None, reader_id: str, arti
     claim_id = 0
     for scope, key, request_hash, expires_at in claims_for(guard, article_id, parent_id, text,
                                                             now):
-        claim_id = conn.execute(_CLAIM[conn.dialect.name], {
+        claim_id = conn.execute(CLAIM[conn.dialect.name], {
             "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
             "comment_id": comment_id, "comment_status": status, "created_at": now,
             "expires_at": expires_at}).scalar_one_or_none()
@@ -140,7 +140,7 @@ def held_answer(session: Session, guard: RetryGuard, reader_id: str, article_id:
         replay = Replay(held.comment_id or 0, held.comment_status)
         if scope is ClaimScope.TEXT and guard.key is not None:
             with write_transaction(session):  # key → the same answer
-                session.connection().execute(_CLAIM[conn.dialect.name], {
+                session.connection().execute(CLAIM[conn.dialect.name], {
                     "reader_id": reader_id, "scope": ClaimScope.KEY, "key": guard.key,
                     "request_hash": guard.request_hash, "comment_id": replay.comment_id or None,
                     "comment_status": replay.status, "created_at": now,
@@ -168,8 +168,11 @@ def _claim_statement(dialect: str):
 
 
 _T = RequestClaim.__table__
+# The columns a claim is inserted with (the compiled insert's parameters, in this order).
+CLAIM_COLUMNS = ("reader_id", "scope", "key", "request_hash", "comment_id", "comment_status",
+                 "created_at", "expires_at")
 # Built once: every comment post takes at least one claim.
-_CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
+CLAIM = {name: _claim_statement(name) for name in ("postgresql", "sqlite")}
 _HELD = select(_T.c.id, _T.c.request_hash, _T.c.comment_id, _T.c.comment_status,
                _T.c.expires_at).where(
     _T.c.reader_id == bindparam("reader_id"), _T.c.scope == bindparam("scope"),

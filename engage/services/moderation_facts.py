@@ -6,6 +6,7 @@ The checks never query anything; this module does, in a few indexed queries, and
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -94,10 +95,15 @@ class ModerationSettings:
     max_form_seconds: float | None = 7200.0
 
 
-def site_matcher(conn: Connection, site_id: int, wordlist_version: int):
-    """The compiled default + site word lists, cached per ``(site, wordlist_version)``."""
+def site_matcher(connection: Callable[[], Connection], site_id: int, wordlist_version: int):
+    """The compiled default + site word lists, cached per ``(site, wordlist_version)``.
+
+    :param connection: gives the connection to read the site's words with, called only when
+        the cache misses (e.g. ``session.connection``, which would otherwise begin a
+        transaction for nothing).
+    """
     def build() -> WordLists:
-        rows = conn.execute(_SITE_WORDS, {"site_id": site_id}).all()
+        rows = connection().execute(_SITE_WORDS, {"site_id": site_id}).all()
         own = WordLists(tuple(e for k, e in rows if k is WordListKind.BANNED),
                         tuple(e for k, e in rows if k is WordListKind.SUSPECT))
         return _defaults() + own
@@ -115,13 +121,16 @@ def _defaults() -> WordLists:
 _DEFAULTS: WordLists | None = None
 
 
-def comment_context(conn: Connection, *, site, article, text: str, now: datetime,
+def comment_context(connection: Callable[[], Connection], *, site, article, text: str, now: datetime,
                     reader_id: str, network_hash: str, is_reply: bool, honeypot: str,
                     form_age_ms: int | None, settings: ModerationSettings,
                     exclude_comment: int | None = None,
                     prefetched: PrefetchedFacts | None = None) -> CommentContext:
     """Build the pipeline's facts for a new (or edited) comment.
 
+    :param connection: gives the connection to query with, called only when a fact must be
+        queried (no prefetched facts, a ban to read, word lists not cached): a new comment in
+        the usual case queries nothing here.
     :param site: a row with ``id``, ``premoderation``, ``auto_close_days``, ``link_limit``,
         ``first_n_hold``, ``wordlist_version``.
     :param article: a row with ``comments_open``, ``premoderation`` (None: the site's),
@@ -132,12 +141,14 @@ def comment_context(conn: Connection, *, site, article, text: str, now: datetime
     """
     params = {"site_id": site.id, "reader_id": reader_id, "network_hash": network_hash}
     if prefetched is None:
+        conn = connection()
         recent = _RECENT if exclude_comment is None else _RECENT.where(_C.c.id != exclude_comment)
         recent_texts = tuple(conn.execute(recent, params).scalars())
         approved = (conn.execute(_APPROVED, params).scalar_one() if site.first_n_hold else 0)
     else:
         recent_texts, approved = prefetched.recent_texts, prefetched.approved_count
-    bans = (tuple(BanInfo(scope.value, until) for scope, until in conn.execute(_BANS, params))
+    bans = (tuple(BanInfo(scope.value, until)
+                  for scope, until in connection().execute(_BANS, params))
             if prefetched is None or prefetched.any_ban else ())
     premoderation = site.premoderation if article.premoderation is None else article.premoderation
     return CommentContext(
@@ -148,7 +159,7 @@ def comment_context(conn: Connection, *, site, article, text: str, now: datetime
         form_age_seconds=None if form_age_ms is None else form_age_ms / 1000.0,
         min_form_seconds=settings.min_form_seconds, max_form_seconds=settings.max_form_seconds,
         recent_texts=recent_texts,
-        wordlists=site_matcher(conn, site.id, site.wordlist_version),
+        wordlists=site_matcher(connection, site.id, site.wordlist_version),
         link_limit=site.link_limit,
         reader_approved_count=approved,
         first_n_hold=site.first_n_hold)

@@ -154,5 +154,5 @@ def try_sentence(session: Session, moderator_id: int, site_id: int,
     if len(text) > TEST_TEXT_MAX_CHARS:
         raise InvalidInput("text_too_long", field="text", limit=TEST_TEXT_MAX_CHARS)
     site = admin_site(session, moderator_id, site_id)
-    matcher = site_matcher(session.connection(), site.id, site.wordlist_version)
+    matcher = site_matcher(session.connection, site.id, site.wordlist_version)
     return matcher.banned(text), matcher.suspect(text)

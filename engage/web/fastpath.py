@@ -184,6 +184,25 @@ class PublicReadFastPath:
         except (SQLAlchemyError, NotPinned, self.driver_errors):
             return None
 
+    def pinned_connection(self):
+        """This thread's pinned SQLite DBAPI connection (``sqlite3.Connection``, autocommit)
+        and the engine it belongs to, or ``None`` on another database, on an in-memory one (its pool hands every user on a
+        thread the same connection, the session's too) or when none can be pinned (budget
+        spent, checkout failed): the caller then goes through the session.
+
+        Used for the comment POST's statements on SQLite (``engage.services.direct``).
+        """
+        engine = self.engine
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._local.conn = self._pin()
+            except (SQLAlchemyError, NotPinned, self.driver_errors):
+                return None
+        return conn.driver_connection, engine
+
     def _raw_rows(self, compiled, values: dict) -> list:
         """Run a compiled statement on this thread's pinned DBAPI connection; all rows.
 

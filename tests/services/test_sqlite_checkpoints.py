@@ -6,6 +6,8 @@ of every process was held; Engage moves it to a backstop threshold and checkpoin
 has grown to ``WAL_FRAMES_LIMIT`` frames.
 """
 import fcntl
+import threading
+import time
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +24,43 @@ _BLOBS = Table("blob", _META, Column("id", Integer, primary_key=True), Column("d
 
 
 @pytest.fixture
-def engine(tmp_path):
+def engine(tmp_path, monkeypatch):
+    # The checkpoint itself, in the writer's thread; the last test runs it on its own thread.
+    monkeypatch.setattr(tx, "CHECKPOINT_IN_BACKGROUND", False)
     tx.install_engine_events()
     engine = create_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
     _META.create_all(engine)
     yield engine
     engine.dispose()
+
+
+def test_the_checkpoint_runs_on_its_own_thread_and_the_writer_does_not_wait_for_it(
+        engine, monkeypatch):
+    monkeypatch.setattr(tx, "CHECKPOINT_IN_BACKGROUND", True)
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+    threads = []
+    real = tx._checkpoint
+
+    def slow_checkpoint(bind):  # a checkpoint waiting on a slow disk
+        threads.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)
+        real(bind)
+        done.set()
+
+    monkeypatch.setattr(tx, "_checkpoint", slow_checkpoint)
+    _write(engine, tx.CHECKPOINT_EVERY)  # the hundredth returns with its checkpoint pending
+    assert started.wait(10)
+    assert not done.is_set()
+    _write(engine, tx.CHECKPOINT_EVERY)  # while one is running, the next is queued once
+    release.set()
+    assert done.wait(10)
+    deadline = time.monotonic() + 10
+    while len(threads) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(threads) == 2
+    assert all(name.startswith("engage-checkpoint") for name in threads)
+    assert threading.current_thread().name not in threads
 
 
 def _write(engine, times: int) -> None:
@@ -141,7 +174,7 @@ def test_a_failing_checkpoint_leaves_the_committed_write_standing(engine, monkey
     real = engine.raw_connection
 
     def none_for_the_checkpoint():  # the session's own checkouts still succeed
-        if sys._getframe(1).f_code.co_name == "_checkpoint_now_and_then":
+        if sys._getframe(1).f_code.co_name == "_checkpoint":
             raise PoolTimeout("QueuePool limit reached")
         return real()
 

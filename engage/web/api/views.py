@@ -52,6 +52,13 @@ def _pinned_runner():
     return fast.run_statement if fast is not None else None
 
 
+def _pinned_connection():
+    """The read fast path's per-thread SQLite DBAPI connection, for the comment POST's
+    statements (``PublicReadFastPath.pinned_connection``); ``None`` without a fast path."""
+    fast = current_app.extensions.get("engage_fastpath")
+    return fast.pinned_connection if fast is not None else None
+
+
 def comment_limits() -> CommentLimits:
     """The comment length limits from config."""
     cfg = current_app.config
@@ -268,7 +275,8 @@ def post_comment(site: str, article: str):
                                      form_age_ms=body.elapsed_ms,
                                      retry=retry_guard(body, site, article),
                                      assist=current_app.extensions["engage_assist"],
-                                     contact=_contact(body.email), check_reader=True)
+                                     contact=_contact(body.email), check_reader=True,
+                                     pinned=_pinned_connection())
     COMMENTS.labels("replayed" if result.replayed else result.status.value).inc()
     headers = {REPLAYED_HEADER: "true"} if result.replayed else {}
     return jsonify({"id": result.id, "status": result.shown()}), 201, headers

@@ -1,0 +1,228 @@
+"""A new comment on SQLite, stored on the pinned DBAPI connection (``engage.services.direct``).
+
+The direct path must store exactly what the session path stores, keep every rule of the write
+(reader erased meanwhile, retries and doubles, one transaction), and hand every other kind of
+comment to the session.
+"""
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from engage.domain.comments import CommentLimits
+from engage.domain.errors import InvalidInput, Unauthorized
+from engage.domain.mail import MailAddress
+from engage.extensions import db
+from engage.models import Article, Comment, CommentStatus, Reader, RequestClaim
+from engage.services import comments, direct, sites
+from engage.services.idempotency import RetryGuard
+
+LIMITS = CommentLimits(max_chars=500)
+
+
+@pytest.fixture
+def sqlite_only(backend):
+    if backend != "sqlite":
+        pytest.skip("the direct path is SQLite's (PostgreSQL has its one-statement write)")
+
+
+@pytest.fixture
+def pinned(app, sqlite_only):
+    """The app's fast path's ``pinned_connection`` (what the view passes)."""
+    return app.extensions["engage_fastpath"].pinned_connection
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """Records each direct write transaction (the direct path stored the comment)."""
+    seen = []
+    real = comments.direct_write
+
+    def spy(conn, bind):
+        seen.append(conn)
+        return real(conn, bind)
+
+    monkeypatch.setattr(comments, "direct_write", spy)
+    return seen
+
+
+def _readers(ctx, *ids):
+    for rid in ids:
+        ctx.add(Reader(id=rid, network_hash="net"))
+    ctx.commit()
+
+
+def _submit(ctx, site, reader, text, now, pinned, **kw):
+    return comments.submit_comment(ctx, site, kw.pop("article", "a1"), reader, "Độc giả",
+                                   text, kw.pop("parent", None), "net", now, LIMITS,
+                                   check_reader=True, pinned=pinned, **kw)
+
+
+def _raw_rows(app, ids):
+    """The comment rows as SQLite stores them (text dates, JSON text, enum values)."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return {row["id"]: dict(row) for row in conn.execute(
+            f"SELECT * FROM comment WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    finally:
+        conn.close()
+
+
+def test_the_direct_path_stores_the_row_the_session_path_stores(app, ctx, open_site, now,
+                                                                 pinned, taken):
+    _readers(ctx, "first", "direct", "session")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)  # creates a1
+    assert taken == []  # the article's first comment goes through the session
+    text = "Cảm ơn tác giả!\n\nXem https://example.com/a (nguồn)."
+    by_direct = _submit(ctx, open_site, "direct", text, now, pinned)
+    assert len(taken) == 1
+    by_session = _submit(ctx, open_site, "session", text, now, None)
+    assert len(taken) == 1
+    assert by_direct.status is by_session.status is CommentStatus.APPROVED
+    rows = _raw_rows(app, [by_direct.id, by_session.id])
+    one, other = rows[by_direct.id], rows[by_session.id]
+    differ = {k for k in one if one[k] != other[k]}
+    assert differ == {"id", "reader_id"}
+    assert one["status"] == "approved" and one["published_at"] == one["created_at"]
+    stored = ctx.get(Comment, by_direct.id)  # and the ORM reads it back as its own
+    ctx.expire_all()
+    assert stored.created_at == now and stored.created_at.tzinfo is not None
+    assert stored.moderation_reasons == ctx.get(Comment, by_session.id).moderation_reasons
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 3
+
+
+def test_held_comments_and_the_count_follow_the_same_rules(app, ctx, site, now, pinned,
+                                                           taken):
+    _readers(ctx, "first", "r")
+    _submit(ctx, site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    version = ctx.execute(select(Article.version)).scalar_one()
+    result = _submit(ctx, site, "r", "Một ý kiến chờ duyệt.", now, pinned)
+    assert taken and result.status is CommentStatus.PENDING
+    ctx.expire_all()
+    article = ctx.execute(select(Article)).scalar_one()
+    assert (article.comment_count, article.version) == (0, version)  # nothing public changed
+
+
+def test_replies_contact_addresses_and_webhook_sites_go_through_the_session(
+        app, ctx, open_site, now, pinned, taken):
+    _readers(ctx, "first", "r")
+    parent = _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    reply = _submit(ctx, open_site, "r", "Tôi trả lời bạn.", now, pinned, parent=parent.id)
+    mailed = _submit(ctx, open_site, "r", "Báo tôi khi có trả lời.", now, pinned,
+                     contact=MailAddress("doc.gia@example.com", "h" * 64))
+    assert taken == []
+    assert ctx.get(Comment, reply.id).parent_id == parent.id
+    assert ctx.get(Comment, mailed.id).status is CommentStatus.APPROVED
+    sites.update_site(ctx, open_site, webhook_url="https://hooks.example/engage")
+    _submit(ctx, open_site, "r", "Trang có webhook.", now, pinned)
+    assert taken == []
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 4
+
+
+def test_a_reader_erased_between_judging_and_the_write_stores_nothing(
+        app, ctx, open_site, now, pinned, taken, monkeypatch):
+    _readers(ctx, "first", "gone")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    real = comments._judge
+
+    def judged_then_erased(*args):
+        verdict = real(*args)
+        with db.engine.begin() as other:  # the erasure wins the writer lock meanwhile
+            other.execute(Reader.__table__.delete().where(Reader.id == "gone"))
+        return verdict
+
+    monkeypatch.setattr(comments, "_judge", judged_then_erased)
+    with pytest.raises(Unauthorized) as raised:
+        _submit(ctx, open_site, "gone", "Kịp gửi trước khi xoá?", now, pinned)
+    assert raised.value.code == "reader_token_invalid"
+    assert len(taken) == 1  # refused inside the direct write transaction
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 1
+
+
+def test_a_repeated_text_gets_the_first_answer_and_a_reused_key_is_refused(
+        app, ctx, open_site, now, pinned, taken):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    double = RetryGuard(duplicate_window_s=60)
+    first = _submit(ctx, open_site, "r", "Gửi hai lần vì mạng chậm.", now, pinned, retry=double)
+    again = _submit(ctx, open_site, "r", "Gửi hai lần vì mạng chậm.", now, pinned, retry=double)
+    assert (again.id, again.replayed, first.replayed) == (first.id, True, False)
+    keyed = RetryGuard(key="k-1", request_hash="body-1", duplicate_window_s=60)
+    one = _submit(ctx, open_site, "r", "Có khoá thử lại.", now, pinned, retry=keyed)
+    with pytest.raises(InvalidInput) as raised:
+        _submit(ctx, open_site, "r", "Khác nội dung.", now, pinned,
+                retry=RetryGuard(key="k-1", request_hash="body-2", duplicate_window_s=60))
+    assert raised.value.code == "idempotency_key_reused"
+    assert len(taken) == 4  # all but the first went the direct way; repeats rolled back
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 3
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 3
+    assert ctx.get(Comment, one.id) is not None
+    assert ctx.execute(select(func.count()).select_from(RequestClaim)).scalar_one() == 3
+
+
+def test_a_failing_statement_rolls_the_whole_write_back_and_is_sqlalchemy_s_error(
+        app, ctx, open_site, now, pinned, taken):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    ctx.connection().exec_driver_sql(
+        "CREATE TRIGGER no_count BEFORE UPDATE OF comment_count ON article "
+        "BEGIN SELECT RAISE(ABORT, 'count refused'); END")
+    ctx.commit()
+    with pytest.raises(sa_exc.IntegrityError, match="count refused"):
+        _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
+    ctx.connection().exec_driver_sql("DROP TRIGGER no_count")
+    ctx.commit()
+    again = _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)  # usable
+    assert again.status is CommentStatus.APPROVED and len(taken) == 2
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 2
+
+
+def test_the_fast_path_pins_no_connection_on_postgresql(app, backend):
+    if backend != "postgresql":
+        pytest.skip("the SQLite case is every other test here")
+    assert app.extensions["engage_fastpath"].pinned_connection() is None
+
+
+_META = MetaData()
+_T = Table("t", _META, Column("id", Integer, primary_key=True), Column("name", String(10)),
+           Column("status", String(10), default=lambda: "new"))
+
+
+def test_precompiled_refuses_what_it_could_not_run_faithfully():
+    dialect = sqlite_dialect.dialect()
+    with pytest.raises(ValueError, match="POSTCOMPILE"):
+        direct.Precompiled(select(_T.c.id).where(_T.c.id.in_(bindparam("ids", expanding=True))),
+                           dialect)
+    with pytest.raises(ValueError, match="Python-side default"):
+        direct.Precompiled(insert(_T), dialect, ["name"])
+
+
+def test_precompiled_binds_and_reads_values_as_sqlalchemy_does(tmp_path):
+    dialect = sqlite_dialect.dialect()
+    conn = sqlite3.connect(tmp_path / "p.sqlite3")
+    table = Comment.__table__
+    conn.execute("CREATE TABLE c (status TEXT, created_at TEXT, reasons TEXT)")
+    values = {"status": CommentStatus.SPAM,
+              "created_at": datetime(2026, 12, 2, 7, 5, 9, 12, tzinfo=timezone.utc),
+              "reasons": [{"code": "banned_word"}]}
+    write = direct.Precompiled(
+        insert(Table("c", MetaData(), Column("status", table.c.status.type),
+                     Column("created_at", table.c.created_at.type),
+                     Column("reasons", table.c.moderation_reasons.type))), dialect,
+        ["status", "created_at", "reasons"])
+    assert write.rows(conn, values) == []
+    raw = conn.execute("SELECT status, created_at, reasons FROM c").fetchone()
+    assert raw == ("spam", "2026-12-02 07:05:09.000012", '[{"code": "banned_word"}]')
+    read = direct.Precompiled(select(Table("c", MetaData(), Column("status", table.c.status.type),
+                                           Column("created_at", table.c.created_at.type),
+                                           Column("reasons", table.c.moderation_reasons.type))),
+                              dialect)
+    assert read.mapping(conn, {}) == values
+    conn.close()
