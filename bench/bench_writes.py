@@ -9,7 +9,7 @@ one seeded database, alternating, in one run:
 - ``sqlite-automatic``: SQLite's automatic checkpoint (``wal_autocheckpoint=1000``), which
   runs inside the commit that fills the WAL, i.e. while the writer lock is held;
 - ``engage``: Engage's checkpoints (``engage.services.tx``): every 100th write transaction,
-  after the writer lock is released.
+  after the writer lock is released, on the process's checkpoint thread.
 
 Usage: .venv/bin/python bench/bench_writes.py [--kind comment|rating] [--processes 2]
            [--requests 1500] [--rounds 2]

@@ -22,8 +22,8 @@ from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
 from engage.services.direct import PinnedConnection, direct_write, precompiled
 from engage.services.idempotency import (
-    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, RetryGuard, claims_for, held_answer, purge_expired,
-    purge_now_and_then, take_claims)
+    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, PURGE_EXPIRED_SQLITE, RetryGuard, claims_for,
+    held_answer, purge_now_and_then, take_claims)
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.reader_data import READER_HELD, hold_reader
 from engage.services.sites import (
@@ -290,6 +290,8 @@ def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
                 if not taken:
                     raise _Repeated()  # rolls this comment back: the first answer stands
                 claim_id = taken[0][0]
+            if claim_id and claim_id % PURGE_EVERY == 0:  # as purge_now_and_then, in this txn
+                precompiled(PURGE_EXPIRED_SQLITE, dialect).rows(conn, {"now": now})
     except _Repeated:
         end_read_transaction(session)  # its snapshot may predate the claim that holds
         replay = held_answer(session, retry, reader_id, article.id, parent_id, prepared.text,
@@ -297,9 +299,7 @@ def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
         if replay is None:  # the first answer expired just now: the session path posts it
             return None
         return SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
-    if claim_id and claim_id % PURGE_EVERY == 0:
-        with write_transaction(session):
-            purge_expired(session, now)
+    end_read_transaction(session)  # judging may have read through it: its snapshot is old
     return SubmitResult(comment_id, status, public_status=shown)
 
 

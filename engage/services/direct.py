@@ -16,6 +16,7 @@ layer answers it exactly as one raised through a session.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ from typing import Any, Protocol
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect, Engine
 
-from engage.services.tx import _checkpoint_now_and_then, _sqlite_writer_lock
+from engage.services import tx
+
+log = logging.getLogger(__name__)
 
 
 class PinnedConnection(Protocol):
@@ -147,16 +150,28 @@ def direct_write(conn: sqlite3.Connection, bind: Engine) -> Iterator[sqlite3.Con
     :raises sqlalchemy.exc.DBAPIError: BEGIN or COMMIT failed (e.g. ``database is locked``
         after the busy timeout); nothing was written.
     """
-    with _sqlite_writer_lock(bind.url.database):
-        _driver(conn, "BEGIN IMMEDIATE")
+    with tx._sqlite_writer_lock(bind.url.database):  # looked up per call: benches time it
         try:
+            _driver(conn, "BEGIN IMMEDIATE")
             yield conn
             _driver(conn, "COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
+            _roll_back(conn)
             raise
-    _checkpoint_now_and_then(bind)
+    tx._checkpoint_now_and_then(bind)
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back whatever ``conn`` holds open, so the pinned connection is usable again.
+
+    A failing rollback is logged, not raised: the error that caused it is the one to answer
+    (SQLite rolls a transaction back itself when the connection closes).
+    """
+    try:
+        if conn.in_transaction:
+            conn.rollback()
+    except sqlite3.Error:
+        log.warning("rollback of a direct SQLite write failed", exc_info=True)
 
 
 def _driver(conn: sqlite3.Connection, sql: str) -> None:

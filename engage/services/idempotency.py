@@ -186,6 +186,13 @@ def release_text_claims(session: Session, comment_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
+# :func:`purge_expired` as one statement without a locking clause, for SQLite's direct write
+# (``engage.services.comments._submit_direct``), where the write lock already serialises.
+PURGE_EXPIRED_SQLITE = delete(_T).where(_T.c.id.in_(
+    select(_T.c.id).where(_T.c.expires_at <= bindparam("now")).order_by(_T.c.id)
+    .limit(PURGE_BATCH).scalar_subquery()))
+
+
 def purge_expired(session: Session, now: datetime, batch: int = PURGE_BATCH) -> int:
     """Delete up to ``batch`` expired claims of any reader; rows another transaction holds are
     skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so purges never wait on each other.

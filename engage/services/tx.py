@@ -153,7 +153,12 @@ def _checkpoint_now_and_then(bind: Engine) -> None:
             _queued.clear()
         _queued.add(database)
         executor = _executor
-    executor.submit(_queued_checkpoint, bind, database)
+    try:
+        executor.submit(_queued_checkpoint, bind, database)
+    except RuntimeError:  # interpreter shutting down, or no thread to be had: the next one
+        with _REGISTRY_LOCK:
+            _queued.discard(database)
+        log.warning("SQLite WAL checkpoint not queued", exc_info=True)
 
 
 # Checkpoints run on one thread per process (``ThreadPoolExecutor``, made after a fork);
@@ -202,17 +207,18 @@ def _checkpoint(bind: Engine) -> None:
         log.warning("SQLite WAL checkpoint failed", exc_info=True)
 
 
-def end_read_transaction(session: Session) -> Session:
+def end_read_transaction(session: Session) -> None:
     """Close a read transaction ``session`` left open (commit: it wrote nothing), so that its
     next statement reads the latest committed state: on SQLite an open read transaction keeps
-    its snapshot, and would not see what another connection committed since.
-
-    :returns: the session itself (a ``scoped_session``'s current session).
+    its snapshot, and would not see what another connection committed since.  A
+    ``scoped_session`` with no session yet is left alone (none is made for this).
     """
-    current = session() if isinstance(session, scoped_session) else session
-    if current.in_transaction():
-        current.commit()
-    return current
+    if isinstance(session, scoped_session):
+        if not session.registry.has():
+            return
+        session = session()
+    if session.in_transaction():
+        session.commit()
 
 
 @contextmanager
@@ -228,7 +234,8 @@ def write_transaction(session: Session, *, durable: bool = True) -> Iterator[Ses
         a crash can lose the last fraction of a second of such writes, never half of one, and
         the rows and their aggregates stay consistent.  Used for votes and likes only.
     """
-    current = end_read_transaction(session)
+    current = session() if isinstance(session, scoped_session) else session
+    end_read_transaction(current)
     bind = current.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     lock = _sqlite_writer_lock(bind.url.database) if sqlite else nullcontext()

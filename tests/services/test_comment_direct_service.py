@@ -5,7 +5,7 @@ The direct path must store exactly what the session path stores, keep every rule
 comment to the session.
 """
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select
@@ -16,7 +16,9 @@ from engage.domain.comments import CommentLimits
 from engage.domain.errors import InvalidInput, Unauthorized
 from engage.domain.mail import MailAddress
 from engage.extensions import db
-from engage.models import Article, Comment, CommentStatus, Reader, RequestClaim
+from engage.domain.moderation.wordlists import clear_matcher_cache
+from engage.models import (
+    Article, Ban, BanScope, ClaimScope, Comment, CommentStatus, Reader, RequestClaim)
 from engage.services import comments, direct, sites
 from engage.services.idempotency import RetryGuard
 
@@ -182,6 +184,68 @@ def test_a_failing_statement_rolls_the_whole_write_back_and_is_sqlalchemy_s_erro
     again = _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)  # usable
     assert again.status is CommentStatus.APPROVED and len(taken) == 2
     assert ctx.execute(select(Article.comment_count)).scalar_one() == 2
+
+
+def test_expired_claims_are_purged_in_the_comment_s_own_transaction(
+        app, ctx, open_site, now, pinned, taken, monkeypatch):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    old = now - timedelta(days=2)
+    ctx.execute(insert(RequestClaim), [
+        {"reader_id": "x", "scope": ClaimScope.TEXT, "key": f"k{i}", "request_hash": "h",
+         "comment_status": "approved", "created_at": old, "expires_at": old + timedelta(minutes=1)}
+        for i in range(3)])
+    ctx.commit()
+    monkeypatch.setattr(comments, "PURGE_EVERY", 1)  # every claim taken purges a batch
+    guard = RetryGuard(duplicate_window_s=60)
+    ctx.connection().exec_driver_sql(
+        "CREATE TRIGGER no_purge BEFORE DELETE ON request_claim "
+        "BEGIN SELECT RAISE(ABORT, 'purge refused'); END")
+    ctx.commit()
+    with pytest.raises(sa_exc.IntegrityError, match="purge refused"):
+        _submit(ctx, open_site, "r", "Ý kiến kèm dọn dẹp.", now, pinned, retry=guard)
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1  # one txn
+    ctx.connection().exec_driver_sql("DROP TRIGGER no_purge")
+    ctx.commit()
+    result = _submit(ctx, open_site, "r", "Ý kiến kèm dọn dẹp.", now, pinned, retry=guard)
+    assert not result.replayed and len(taken) == 2
+    keys = ctx.execute(select(RequestClaim.key)).scalars().all()
+    assert len(keys) == 1 and not keys[0].startswith("k")  # only the new, live claim is left
+
+
+def test_after_a_direct_write_the_session_reads_the_latest_state(
+        app, ctx, open_site, now, pinned, taken):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    ctx.execute(insert(Ban.__table__), [{"site_id": ctx.execute(select(Article.site_id))
+                                         .scalar_one(), "scope": BanScope.NETWORK,
+                                         "value": "net", "until": now - timedelta(days=1),
+                                         "created_at": now - timedelta(days=2)}])  # expired
+    ctx.commit()
+    clear_matcher_cache()  # judging now reads the word lists through the session
+    _submit(ctx, open_site, "r", "Đọc qua phiên trước khi ghi.", now, pinned)
+    assert taken and not ctx().in_transaction()
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 2
+
+
+def test_an_interruption_right_after_begin_leaves_no_transaction_behind(
+        app, ctx, open_site, now, pinned, taken, monkeypatch):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    real = direct._driver
+
+    def interrupted(conn, sql):
+        real(conn, sql)
+        if sql == "BEGIN IMMEDIATE":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(direct, "_driver", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _submit(ctx, open_site, "r", "Bị ngắt giữa chừng.", now, pinned)
+    monkeypatch.setattr(direct, "_driver", real)
+    conn, _engine = pinned()
+    assert not conn.in_transaction
+    assert _submit(ctx, open_site, "r", "Bị ngắt giữa chừng.", now, pinned).id
 
 
 def test_the_fast_path_pins_no_connection_on_postgresql(app, backend):

@@ -204,3 +204,22 @@ def test_writers_appending_during_unlocked_checkpoints_cannot_grow_the_wal_witho
     # The limit, plus what a few checkpoint intervals add before the WAL starts over (685 to
     # 1,035 frames in five runs, where 2,100 writes grew an unbounded WAL to 6,375).
     assert peak_frames <= 200 + 6 * tx.CHECKPOINT_EVERY * frames_per_write < 2100 * frames_per_write
+
+
+def test_a_checkpoint_that_cannot_be_queued_leaves_the_write_standing(engine, monkeypatch,
+                                                                      caplog):
+    from sqlalchemy import func, select
+
+    monkeypatch.setattr(tx, "CHECKPOINT_IN_BACKGROUND", True)
+
+    class ShutDown:
+        def submit(self, *args):
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(tx, "_executor", ShutDown())
+    monkeypatch.setattr(tx, "_executor_pid", os.getpid())
+    _write(engine, tx.CHECKPOINT_EVERY)  # the hundredth cannot queue its checkpoint
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(_BLOBS)).scalar() == 100
+    assert "SQLite WAL checkpoint not queued" in caplog.text
+    assert engine.url.database not in tx._queued  # the next hundredth will try again
