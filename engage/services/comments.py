@@ -278,7 +278,7 @@ def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
             if check_reader and not precompiled(READER_HELD, dialect).rows(
                     conn, {"id": reader_id}):
                 raise Unauthorized("reader_token_invalid")
-            comment_id = precompiled(_INSERT_COMMENT, dialect, _PG_COMMENT_COLUMNS).rows(
+            comment_id = precompiled(_INSERT_COMMENT, dialect, _COMMENT_COLUMNS).rows(
                 conn, values)[0][0]
             if status is CommentStatus.APPROVED:
                 precompiled(_COUNT_PUBLISHED, dialect).rows(conn, {"article_id": article.id})
@@ -413,7 +413,7 @@ def _pg_write_statement(n_claims: int, approved: bool):
     """
     new = (insert(Comment.__table__)
            .values({name: bindparam(f"c_{name}", type_=Comment.__table__.c[name].type)
-                    for name in _PG_COMMENT_COLUMNS})
+                    for name in _COMMENT_COLUMNS})
            .returning(Comment.__table__.c.id).cte("new_comment"))
     outputs = [new.c.id]
     if approved:
@@ -440,7 +440,9 @@ def _pg_write_statement(n_claims: int, approved: bool):
     return select(*outputs)
 
 
-_PG_COMMENT_COLUMNS = (
+# The columns a new comment is inserted with (:func:`_comment_row`'s keys): PostgreSQL's one-
+# statement write and SQLite's direct write name them all, so no Python-side default is left.
+_COMMENT_COLUMNS = (
     "site_id", "article_id", "parent_id", "reader_id", "author_name", "body_raw", "body_html",
     "sanitizer_version", "status", "moderation_reasons", "network_hash", "created_at",
     "updated_at", "assist_risk", "assist_terms", "published_at", "like_count", "report_count")
