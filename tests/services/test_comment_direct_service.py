@@ -26,13 +26,14 @@ LIMITS = CommentLimits(max_chars=500)
 
 
 @pytest.fixture
-def sqlite_only(backend):
-    if backend != "sqlite":
-        pytest.skip("the direct path is SQLite's (PostgreSQL has its one-statement write)")
+def backend():
+    """SQLite only: the direct path is SQLite's (PostgreSQL has its one-statement write;
+    ``tests/web/test_fastpath.py`` checks no connection is pinned for it there)."""
+    return "sqlite"
 
 
 @pytest.fixture
-def pinned(app, sqlite_only):
+def pinned(app):
     """The app's fast path's ``pinned_connection`` (what the view passes)."""
     return app.extensions["engage_fastpath"].pinned_connection
 
@@ -246,12 +247,6 @@ def test_an_interruption_right_after_begin_leaves_no_transaction_behind(
     conn, _engine = pinned()
     assert not conn.in_transaction
     assert _submit(ctx, open_site, "r", "Bị ngắt giữa chừng.", now, pinned).id
-
-
-def test_the_fast_path_pins_no_connection_on_postgresql(app, backend):
-    if backend != "postgresql":
-        pytest.skip("the SQLite case is every other test here")
-    assert app.extensions["engage_fastpath"].pinned_connection() is None
 
 
 _META = MetaData()

@@ -1,4 +1,6 @@
 """The WSGI fast path answers unchanged public reads without Flask, and never serves stale."""
+import sqlite3
+
 import pytest
 
 from engage.web.api import views
@@ -173,3 +175,13 @@ def test_threads_arriving_at_once_pin_no_more_than_the_budget(app, monkeypatch):
     finally:
         cold.close()
     assert cold._pinned == []
+
+
+def test_a_connection_is_pinned_for_direct_writes_on_a_sqlite_file_only(app, backend):
+    found = app.extensions["engage_fastpath"].pinned_connection()
+    if backend == "postgresql":
+        assert found is None  # its comment write is one statement through the session
+    else:
+        conn, engine = found
+        assert isinstance(conn, sqlite3.Connection) and conn.isolation_level is None
+        assert engine.url.database.endswith(".sqlite3")
