@@ -2,8 +2,9 @@
 
 On SQLite a statement costs SQLite tens of microseconds, and SQLAlchemy's per-statement and
 per-transaction machinery (execution context, events, the session's begin and commit) several
-times that: of a comment POST's 3.6 ms inside ``submit_comment``, 2.4 ms were SQLAlchemy around
-seven statements (``perf_counter`` around each step, 1,400 posts in-process, December 2026).
+times that.  Under gunicorn (``sync -w2``, wrk ``-c16``) a comment POST cost the workers 8.0 ms
+of CPU through the session and 5.1 ms this way, 1.6× the requests per second
+(``bench/ab.py --base f3f3c60``, December 2026; with the checkpoints moved off the request).
 This module runs the same Core statements, compiled once, on the DBAPI connection the web layer
 keeps open per thread (``engage.web.fastpath.PublicReadFastPath.pinned_connection``), with
 SQLAlchemy's own bind and result processors applied, so every value is stored and read back
