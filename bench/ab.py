@@ -18,29 +18,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 
-from run import BIN, HERE, ROOT, engage_env, free_port, gunicorn, stop, wait_http, wrk
+from run import (
+    BIN, HERE, ROOT, engage_env, free_port, gunicorn, stop, wait_http, workers, wrk)
 
 
 def workers_cpu_ms(master: subprocess.Popen) -> float:
     """CPU time (user + system) of the gunicorn master's workers so far, in milliseconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for child in Path("/proc").glob("[0-9]*"):
+    for child, _status in workers(master):
         try:
-            status = (child / "status").read_text()
-            stat = (child / "stat").read_text()
-        except OSError:
+            fields = (child / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
             continue
-        if re.search(rf"^PPid:\s+{master.pid}$", status, re.M):
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5))
-    return total * 1000 / ticks
+        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5))
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def start_engage(tree: Path, name: str, args, tmp: Path) -> tuple[subprocess.Popen, str, Path]:

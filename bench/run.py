@@ -83,17 +83,23 @@ def stop(proc: subprocess.Popen) -> None:
             proc.kill()
 
 
-def worker_rss_mb(master: subprocess.Popen) -> float:
-    """Largest resident set size among the gunicorn master's workers, in MB."""
-    sizes = []
+def workers(master: subprocess.Popen) -> list[tuple[Path, str]]:
+    """The gunicorn master's worker processes: ``(/proc/<pid>, its status text)`` each."""
+    found = []
     for child in Path("/proc").glob("[0-9]*"):
         try:
             status = (child / "status").read_text()
         except OSError:
             continue
         if re.search(rf"^PPid:\s+{master.pid}$", status, re.M):
-            sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)) / 1024)
-    return max(sizes, default=0.0)
+            found.append((child, status))
+    return found
+
+
+def worker_rss_mb(master: subprocess.Popen) -> float:
+    """Largest resident set size among the gunicorn master's workers, in MB."""
+    return max((int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)) / 1024
+                for _, status in workers(master)), default=0.0)
 
 
 def wrk(url: str, args, *extra: str, env: dict | None = None) -> dict:

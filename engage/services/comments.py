@@ -22,7 +22,7 @@ from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
 from engage.services.direct import PinnedConnection, direct_write, precompiled
 from engage.services.idempotency import (
-    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, PURGE_EXPIRED_SQLITE, RetryGuard, claims_for,
+    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, PURGE_EXPIRED_SQLITE, RetryGuard, claim_row, claims_for,
     held_answer, purge_now_and_then, take_claims)
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.reader_data import READER_HELD, hold_reader
@@ -282,11 +282,9 @@ def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
                 conn, values)[0][0]
             if status is CommentStatus.APPROVED:
                 precompiled(_COUNT_PUBLISHED, dialect).rows(conn, {"article_id": article.id})
-            for scope, key, request_hash, expires_at in claims:
-                taken = precompiled(CLAIM["sqlite"], dialect, CLAIM_COLUMNS).rows(conn, {
-                    "reader_id": reader_id, "scope": scope, "key": key,
-                    "request_hash": request_hash, "comment_id": comment_id,
-                    "comment_status": shown, "created_at": now, "expires_at": expires_at})
+            for claim in claims:
+                taken = precompiled(CLAIM["sqlite"], dialect, CLAIM_COLUMNS).rows(
+                    conn, claim_row(reader_id, claim, comment_id, shown, now))
                 if not taken:
                     raise _Repeated()  # rolls this comment back: the first answer stands
                 claim_id = taken[0][0]
@@ -423,7 +421,7 @@ def _pg_write_statement(n_claims: int, approved: bool):
                    .returning(_A.c.id).cte("counted"))
         outputs.append(select(func.count()).select_from(counted).scalar_subquery())
     for i in range(n_claims):
-        claim = postgresql.insert(_CLAIM_T).from_select(_CLAIM_COLUMNS, select(
+        claim = postgresql.insert(_CLAIM_T).from_select(CLAIM_COLUMNS, select(
             bindparam("reader_id", type_=_CLAIM_T.c.reader_id.type),
             bindparam(f"scope{i}", type_=_CLAIM_T.c.scope.type),
             bindparam(f"key{i}", type_=_CLAIM_T.c.key.type),
@@ -433,7 +431,7 @@ def _pg_write_statement(n_claims: int, approved: bool):
             bindparam(f"expires{i}", type_=_CLAIM_T.c.expires_at.type)))
         claim = claim.on_conflict_do_update(
             index_elements=["reader_id", "scope", "key"],
-            set_={name: claim.excluded[name] for name in _CLAIM_COLUMNS[3:]},
+            set_={name: claim.excluded[name] for name in CLAIM_COLUMNS[3:]},
             where=_CLAIM_T.c.expires_at <= claim.excluded.created_at,
         ).returning(_CLAIM_T.c.id).cte(f"claim{i}")
         outputs.append(select(func.max(claim.c.id)).scalar_subquery())
@@ -446,7 +444,6 @@ _COMMENT_COLUMNS = (
     "site_id", "article_id", "parent_id", "reader_id", "author_name", "body_raw", "body_html",
     "sanitizer_version", "status", "moderation_reasons", "network_hash", "created_at",
     "updated_at", "assist_risk", "assist_terms", "published_at", "like_count", "report_count")
-_CLAIM_COLUMNS = list(CLAIM_COLUMNS)
 
 
 # Relative increment: no lock, no lost update; the version bump refreshes public reads.

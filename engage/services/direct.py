@@ -62,10 +62,10 @@ class Precompiled:
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("statement needs per-execution compiling (POSTCOMPILE)")
-        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+        prefetch = [*compiled.insert_prefetch, *compiled.update_prefetch]
+        if prefetch:
             raise ValueError("a column takes a Python-side default: "
-                             + ", ".join(c.key for c in [*compiled.insert_prefetch,
-                                                         *compiled.update_prefetch]))
+                             + ", ".join(c.key for c in prefetch))
         self.sql = compiled.string
         self.keys = list(compiled.positiontup or ())
         self._params: list[tuple[str | None, Any, Callable | None]] = []

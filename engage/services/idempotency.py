@@ -98,16 +98,22 @@ def take_claims(session: Session, guard: RetryGuard | None, reader_id: str, arti
         return True
     conn = session.connection()
     claim_id = 0
-    for scope, key, request_hash, expires_at in claims_for(guard, article_id, parent_id, text,
-                                                            now):
-        claim_id = conn.execute(CLAIM[conn.dialect.name], {
-            "reader_id": reader_id, "scope": scope, "key": key, "request_hash": request_hash,
-            "comment_id": comment_id, "comment_status": status, "created_at": now,
-            "expires_at": expires_at}).scalar_one_or_none()
+    for claim in claims_for(guard, article_id, parent_id, text, now):
+        claim_id = conn.execute(CLAIM[conn.dialect.name], claim_row(
+            reader_id, claim, comment_id, status, now)).scalar_one_or_none()
         if claim_id is None:
             return False
     purge_now_and_then(session, claim_id, now)
     return True
+
+
+def claim_row(reader_id: str, claim: tuple[ClaimScope, str, str, datetime],
+              comment_id: int | None, status: str, now: datetime) -> dict:
+    """A claim's column values (:data:`CLAIM_COLUMNS`) from one of :func:`claims_for`'s
+    ``(scope, key, request hash, expires at)``, holding the answer ``comment_id``/``status``."""
+    scope, key, request_hash, expires_at = claim
+    return dict(zip(CLAIM_COLUMNS, (reader_id, scope, key, request_hash, comment_id, status,
+                                    now, expires_at)))
 
 
 def purge_now_and_then(session: Session, claim_id: int, now: datetime) -> None:
@@ -140,11 +146,8 @@ def held_answer(session: Session, guard: RetryGuard, reader_id: str, article_id:
         replay = Replay(held.comment_id or 0, held.comment_status)
         if scope is ClaimScope.TEXT and guard.key is not None:
             with write_transaction(session):  # key → the same answer
-                session.connection().execute(CLAIM[conn.dialect.name], {
-                    "reader_id": reader_id, "scope": ClaimScope.KEY, "key": guard.key,
-                    "request_hash": guard.request_hash, "comment_id": replay.comment_id or None,
-                    "comment_status": replay.status, "created_at": now,
-                    "expires_at": claims[0][3]})
+                session.connection().execute(CLAIM[conn.dialect.name], claim_row(
+                    reader_id, claims[0], replay.comment_id or None, replay.status, now))
         return replay
     return None
 

@@ -195,13 +195,17 @@ class PublicReadFastPath:
         engine = self.engine
         if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
             return None
+        try:
+            return self._thread_connection().driver_connection, engine
+        except (SQLAlchemyError, NotPinned, self.driver_errors):
+            return None
+
+    def _thread_connection(self):
+        """This thread's pinned connection, pinned now if it has none (:meth:`_pin`)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = self._local.conn = self._pin()
-            except (SQLAlchemyError, NotPinned, self.driver_errors):
-                return None
-        return conn.driver_connection, engine
+            conn = self._local.conn = self._pin()
+        return conn
 
     def _raw_rows(self, compiled, values: dict) -> list:
         """Run a compiled statement on this thread's pinned DBAPI connection; all rows.
@@ -212,9 +216,7 @@ class PublicReadFastPath:
         connection is dropped (and returned to the pool as invalid) and the DBAPI error is
         raised, so the request falls through to Flask.
         """
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._pin()
+        conn = self._thread_connection()
         params = compiled.construct_params(values)
         if compiled.positiontup:
             params = [params[name] for name in compiled.positiontup]
