@@ -1,12 +1,16 @@
 """Readiness details, Prometheus metrics (labels by endpoint, access rule), JSON logs, 503s."""
 import json
 import logging
+import os
+import re
+import threading
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from engage.services import comments as comment_service
 from engage.web.observability import RequestIdFilter, json_formatter
+from engage.web.security import RequestIds
 from helpers import ARTICLE, new_token, post_comment, rate
 
 
@@ -84,8 +88,31 @@ def test_request_id_is_echoed_or_generated_and_in_error_bodies(client):
     assert given.get_json()["error"]["request_id"] == "abc-12345678"
     insane = client.get("/api/v1/sites/none/articles/x", headers={"X-Request-ID": "<script>"})
     generated = insane.headers["X-Request-ID"]
-    assert generated != "<script>" and len(generated) == 16
+    assert generated != "<script>" and re.fullmatch(r"[0-9a-f]{24,}", generated)
     assert insane.get_json()["error"]["request_id"] == generated
+    again = client.get("/api/v1/sites/none/articles/x").headers["X-Request-ID"]
+    assert again != generated
+
+
+def test_generated_request_ids_differ_across_threads_and_forked_processes():
+    ids = RequestIds()
+    seen: list[str] = []
+    threads = [threading.Thread(target=lambda: seen.extend(ids() for _ in range(2000)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 8000
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a fresh prefix, as a gunicorn worker forked from its master
+        os.write(write, ids().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read), os.close(write)
+    assert child[:16] != ids()[:16] and len(child) == 24
 
 
 def test_log_records_are_json_with_the_request_id(app):
