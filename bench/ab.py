@@ -9,9 +9,11 @@ round, the median of B ÷ A, and the workers' CPU milliseconds per request (utim
 gunicorn workers, from /proc) for each side.
 
 Usage:  .venv/bin/python bench/ab.py [--base f3f3c60] [--mode comment|rating] [--rounds 6]
-        [--duration 4] [--workers 2] [--connections 16]
-Needs wrk and git; all traffic goes to 127.0.0.1; every server and the worktree are removed at
-the end.
+        [--duration 4] [--workers 2] [--connections 16] [--backend sqlite|postgresql]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+Needs wrk and git (and, for PostgreSQL, a server at --pg-url with trust auth: each side gets
+its own database, ``engage_ab_a`` / ``engage_ab_b``, dropped first); all traffic goes to
+127.0.0.1; every server and the worktree are removed at the end.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from run import (
-    BIN, HERE, ROOT, engage_env, free_port, gunicorn, stop, wait_http, workers, wrk)
+    BIN, HERE, ROOT, engage_env, free_port, fresh_pg, gunicorn, stop, wait_http, workers, wrk)
 
 
 def workers_cpu_ms(master: subprocess.Popen) -> float:
@@ -40,12 +42,14 @@ def workers_cpu_ms(master: subprocess.Popen) -> float:
 
 
 def start_engage(tree: Path, name: str, args, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
-    """Seed a SQLite database with ``tree``'s code and start it under gunicorn.
+    """Seed a database (``args.backend``) with ``tree``'s code and start it under gunicorn.
 
     gunicorn puts its working directory first on ``sys.path``, so each server starts from its
     own tree (else both would import this one's ``engage``).
     """
-    env = engage_env(f"sqlite:///{tmp / (name + '.sqlite3')}", tmp)
+    url = (f"sqlite:///{tmp / (name + '.sqlite3')}" if args.backend == "sqlite"
+           else fresh_pg(args.pg_url, f"engage_ab_{name.lower()}"))
+    env = engage_env(url, tmp)
     env["PYTHONPATH"] = str(tree)
     init = "import sys; from engage.cli import main; sys.argv = ['engage', 'init-db']; main()"
     subprocess.run([str(BIN / "python"), "-c", init], env=env, cwd=tree, check=True,
@@ -71,6 +75,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="engage-ab-"))
     base = tmp / "base"
@@ -92,7 +98,7 @@ def main() -> None:
         rps = {"floor": [], "A": [], "B": []}
         cpu = {"A": [], "B": []}
         post = {**os.environ, "BODY": json.dumps({"stars": 4})}
-        print(f"A = {args.base}, B = working tree; {args.mode}; gunicorn sync -w{args.workers}, "
+        print(f"A = {args.base}, B = working tree; {args.mode} on {args.backend}; gunicorn sync -w{args.workers}, "
               f"wrk -t2 -c{args.connections} -d{args.duration}s")
         for rnd in range(args.rounds):
             rps["floor"].append(wrk(f"http://127.0.0.1:{floor_port}/echo", args, "-s",

@@ -20,9 +20,10 @@ from engage.models import (
 from engage.domain.mail import MailAddress
 from engage.services import notices
 from engage.services.assist import AssistRuntime, RiskFacts
-from engage.services.direct import PinnedConnection, direct_write, precompiled
+from engage.services.direct import (
+    ConnectionLost, Pinned, PinnedConnection, direct_write, first_use, precompiled)
 from engage.services.idempotency import (
-    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, PURGE_EXPIRED_SQLITE, RetryGuard, claim_row, claims_for,
+    CLAIM, CLAIM_COLUMNS, PURGE_EVERY, PURGE_EXPIRED, RetryGuard, claim_row, claims_for,
     held_answer, purge_now_and_then, take_claims)
 from engage.services.keyset import SORTS, apply_keyset, cursor_after, sort_key
 from engage.services.reader_data import READER_HELD, hold_reader
@@ -106,7 +107,7 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     if pinned is not None and parent_id is None and contact is None:
         found = pinned()
         if found is not None:
-            done = _submit_direct(session, *found, where, facts, retry)
+            done = _submit_direct(session, found, where, facts, retry)
             if done is not None:
                 return done
     # On SQLite the write lock serialises all writers, so every fact the pipeline needs is read
@@ -238,58 +239,64 @@ def _site_article_from_row(row, check_reader: bool):
     return site, article
 
 
-def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
+def _submit_direct(session: Session, pinned: Pinned, where: tuple, facts: tuple,
                    retry: RetryGuard | None) -> SubmitResult | None:
-    """:func:`submit_comment` for a new top-level comment on SQLite, on the pinned DBAPI
-    connection ``conn`` of engine ``bind`` (:mod:`engage.services.direct`): the same
-    statements, rules and transaction as the session path, without SQLAlchemy's per-statement
-    machinery; the session is used only for a repeated request's first answer.
+    """:func:`submit_comment` for a new top-level comment on the pinned DBAPI connection
+    (:mod:`engage.services.direct`): the same statements, rules and transaction as the session
+    path, without SQLAlchemy's per-statement machinery; the session is used only for facts not
+    cached (bans, word lists) and a repeated request's first answer.
 
-    The site, article and reader facts are read in one statement (autocommit: one snapshot)
-    and the comment judged before the writer lock is taken, as on the session path; under the
-    lock, in one ``BEGIN IMMEDIATE`` transaction: the reader checked again (an erasure that
-    won the lock meanwhile refuses the comment), the comment inserted, the published count
-    moved if it is published at once, and the retry claims taken.
+    On SQLite the site, article and reader facts are read in one statement (autocommit: one
+    snapshot) and the comment judged before the writer lock is taken, as on the session path;
+    under the lock, in one ``BEGIN IMMEDIATE`` transaction: the reader checked again (an
+    erasure that won the lock meanwhile refuses the comment), the comment inserted, the
+    published count moved if it is published at once, and the retry claims taken.  On
+    PostgreSQL, as on its session path, one transaction reads the row (holding the reader's
+    ``FOR KEY SHARE``) and stores comment, count and claims in one statement
+    (:func:`_pg_write_statement`).  Expired claims are purged now and then in the same
+    transaction.
 
     :returns: the result, or ``None`` when this comment needs the session after all (the
         article does not exist yet; the site has webhooks; the claim that held its text
-        expired as it was read): nothing was written.
+        expired as it was read; the pinned connection was found dead): nothing was written.
     :raises: as :func:`submit_comment`.
     """
     site_slug, article_key, reader_id, network_hash, check_reader = where
     _reader, prepared, parent_id, _, now, *_ = facts
     validate_article_key(article_key)
-    dialect = bind.dialect
-    row = (precompiled(_SITE_ARTICLE_ROW["sqlite"], dialect).mapping(conn, {
-        "slug": site_slug, "key": article_key, "reader_id": reader_id,
-        "network_hash": network_hash}) if SLUG_RE.match(site_slug) else None)
-    site, article = _site_article_from_row(row, check_reader)
-    if article is None or site.webhook_url:
-        return None
-    site, article, top_parent, verdict, risk = _judge(session, site, article, *facts)
-    values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
-                          network_hash, now)
-    status = values["status"]
-    shown = public_status(verdict)
-    claims = claims_for(retry, article.id, parent_id, prepared.text, now) if retry else []
-    claim_id = 0
+    conn, dialect = pinned.driver, pinned.engine.dialect
+    params = {"slug": site_slug, "key": article_key, "reader_id": reader_id,
+              "network_hash": network_hash}
+    site_row = precompiled(_SITE_ARTICLE_ROW[dialect.name], dialect)
+    if not SLUG_RE.match(site_slug):
+        raise NotFound("site_not_found")
     try:
-        with direct_write(conn, bind):
-            if check_reader and not precompiled(READER_HELD, dialect).rows(
-                    conn, {"id": reader_id}):
-                raise Unauthorized("reader_token_invalid")
-            comment_id = precompiled(_INSERT_COMMENT, dialect, _COMMENT_COLUMNS).rows(
-                conn, values)[0][0]
-            if status is CommentStatus.APPROVED:
-                precompiled(_COUNT_PUBLISHED, dialect).rows(conn, {"article_id": article.id})
-            for claim in claims:
-                taken = precompiled(CLAIM["sqlite"], dialect, CLAIM_COLUMNS).rows(
-                    conn, claim_row(reader_id, claim, comment_id, shown, now))
-                if not taken:
+        if dialect.name == "postgresql":  # read inside the write: no commit in between
+            with direct_write(pinned):
+                judged = _judge_row(session, site_row.mapping(conn, params), check_reader,
+                                    facts)
+                if judged is None:
+                    return None  # a read-only transaction: nothing was written
+                _site, article, values, shown = judged
+                claims = _claims(retry, article, parent_id, prepared.text, now)
+                comment_id, claim_ids = _write_pg(conn, dialect, values, shown, claims,
+                                                  reader_id, article.id, now)
+                if any(claim_id is None for claim_id in claim_ids):
                     raise _Repeated()  # rolls this comment back: the first answer stands
-                claim_id = taken[0][0]
-            if claim_id and claim_id % PURGE_EVERY == 0:  # as purge_now_and_then, in this txn
-                precompiled(PURGE_EXPIRED_SQLITE, dialect).rows(conn, {"now": now})
+                _purge_direct(conn, dialect, max(claim_ids, default=0), now)
+        else:
+            with first_use(pinned):
+                row = site_row.mapping(conn, params)
+            judged = _judge_row(session, row, check_reader, facts)
+            if judged is None:
+                return None
+            _site, article, values, shown = judged
+            claims = _claims(retry, article, parent_id, prepared.text, now)
+            with direct_write(pinned):
+                comment_id = _write_sqlite(conn, dialect, values, shown, claims, reader_id,
+                                           article.id, now, check_reader)
+    except ConnectionLost:
+        return None  # nothing was written: the session path (its pool pings) posts it
     except _Repeated:
         end_read_transaction(session)  # its snapshot may predate the claim that holds
         replay = held_answer(session, retry, reader_id, article.id, parent_id, prepared.text,
@@ -298,7 +305,74 @@ def _submit_direct(session: Session, conn, bind, where: tuple, facts: tuple,
             return None
         return SubmitResult(replay.comment_id, CommentStatus(replay.status), True)
     end_read_transaction(session)  # judging may have read through it: its snapshot is old
-    return SubmitResult(comment_id, status, public_status=shown)
+    return SubmitResult(comment_id, values["status"], public_status=shown)
+
+
+def _judge_row(session: Session, row, check_reader: bool, facts: tuple):
+    """Judge a comment from its :data:`_SITE_ARTICLE_ROW` row (direct path).
+
+    :returns: ``(site, article, the comment row's values, the status shown)``, or ``None``
+        when the session path must store it (no such article yet, or a site with webhooks).
+    :raises: as :func:`_site_article_from_row` and :func:`_judge`.
+    """
+    site, article = _site_article_from_row(row, check_reader)
+    if article is None or site.webhook_url:
+        return None
+    reader_id, prepared, _parent, network_hash, now, *_ = facts
+    site, article, top_parent, verdict, risk = _judge(session, site, article, *facts)
+    values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
+                          network_hash, now)
+    return site, article, values, public_status(verdict)
+
+
+def _claims(retry: RetryGuard | None, article, parent_id: int | None, text: str,
+            now: datetime) -> list:
+    """The retry claims a new comment takes (:func:`claims_for`; none without a guard)."""
+    return claims_for(retry, article.id, parent_id, text, now) if retry else []
+
+
+def _write_sqlite(conn, dialect, values: dict, shown: str, claims: list, reader_id: str,
+                  article_id: int, now: datetime, check_reader: bool) -> int:
+    """SQLite's direct write, inside :func:`direct_write`: the reader checked again, the
+    comment inserted, its count moved if published, its claims taken, a purge now and then.
+
+    :returns: the new comment's id.
+    :raises Unauthorized: ``reader_token_invalid`` (erased since the row was read).
+    :raises _Repeated: a live claim holds one of its keys.
+    """
+    if check_reader and not precompiled(READER_HELD, dialect).rows(conn, {"id": reader_id}):
+        raise Unauthorized("reader_token_invalid")
+    comment_id = precompiled(_INSERT_COMMENT, dialect, _COMMENT_COLUMNS).rows(
+        conn, values)[0][0]
+    if values["status"] is CommentStatus.APPROVED:
+        precompiled(_COUNT_PUBLISHED, dialect).rows(conn, {"article_id": article_id})
+    claim_id = 0
+    for claim in claims:
+        taken = precompiled(CLAIM["sqlite"], dialect, CLAIM_COLUMNS).rows(
+            conn, claim_row(reader_id, claim, comment_id, shown, now))
+        if not taken:
+            raise _Repeated()  # rolls this comment back: the first answer stands
+        claim_id = taken[0][0]
+    _purge_direct(conn, dialect, claim_id, now)
+    return comment_id
+
+
+def _write_pg(conn, dialect, values: dict, shown: str, claims: list, reader_id: str,
+              article_id: int, now: datetime) -> tuple[int, tuple]:
+    """PostgreSQL's one-statement write (:func:`_pg_write_statement`) on ``conn``.
+
+    :returns: the new comment's id and its claims' ids (``None`` for a claim not taken).
+    """
+    approved = values["status"] is CommentStatus.APPROVED
+    params = _pg_write_params(values, article_id, reader_id, now, shown, claims)
+    row = precompiled(_pg_write(len(claims), approved), dialect).rows(conn, params)[0]
+    return row[0], tuple(row[1 + approved:])
+
+
+def _purge_direct(conn, dialect, claim_id: int, now: datetime) -> None:
+    """As :func:`purge_now_and_then`, on the direct path's connection and transaction."""
+    if claim_id and claim_id % PURGE_EVERY == 0:
+        precompiled(PURGE_EXPIRED[dialect.name], dialect).rows(conn, {"now": now})
 
 
 def _judge(session: Session, site, article, reader_id: str, prepared: PreparedComment,
@@ -374,17 +448,8 @@ def _insert_comment_pg(session: Session, site, article, top_parent: int | None, 
     approved = status is CommentStatus.APPROVED
     shown = public_status(verdict)
     claims = claims_for(retry, article.id, parent_id, prepared.text, now) if retry else []
-    # Prefixed: an UPDATE takes any parameter named like one of its table's columns as a SET.
-    params = {f"c_{name}": value for name, value in values.items()}
-    params.update({"article_id": article.id, "reader_id": reader_id, "claimed_at": now,
-                   "shown": shown})
-    for i, (scope, key, request_hash, expires_at) in enumerate(claims):
-        params.update({f"scope{i}": scope, f"key{i}": key, f"hash{i}": request_hash,
-                       f"expires{i}": expires_at})
-    statement = _PG_WRITE.get((len(claims), approved))
-    if statement is None:
-        statement = _PG_WRITE[len(claims), approved] = _pg_write_statement(len(claims), approved)
-    row = session.connection().execute(statement, params).one()
+    params = _pg_write_params(values, article.id, reader_id, now, shown, claims)
+    row = session.connection().execute(_pg_write(len(claims), approved), params).one()
     comment_id, claim_ids = row[0], row[1 + approved:]
     taken = all(claim_id is not None for claim_id in claim_ids)
     if taken:
@@ -395,6 +460,27 @@ def _insert_comment_pg(session: Session, site, article, top_parent: int | None, 
 
 
 _PG_WRITE: dict[tuple[int, bool], object] = {}  # (claims, approved) -> statement
+
+
+def _pg_write(n_claims: int, approved: bool):
+    """:func:`_pg_write_statement`, built once per shape (so :func:`precompiled` caches it)."""
+    statement = _PG_WRITE.get((n_claims, approved))
+    if statement is None:
+        statement = _PG_WRITE[n_claims, approved] = _pg_write_statement(n_claims, approved)
+    return statement
+
+
+def _pg_write_params(values: dict, article_id: int, reader_id: str, now: datetime,
+                     shown: str, claims: list) -> dict:
+    """The parameters of :func:`_pg_write_statement` for a comment row and its claims."""
+    # Prefixed: an UPDATE takes any parameter named like one of its table's columns as a SET.
+    params = {f"c_{name}": value for name, value in values.items()}
+    params.update({"article_id": article_id, "reader_id": reader_id, "claimed_at": now,
+                   "shown": shown})
+    for i, (scope, key, request_hash, expires_at) in enumerate(claims):
+        params.update({f"scope{i}": scope, f"key{i}": key, f"hash{i}": request_hash,
+                       f"expires{i}": expires_at})
+    return params
 _CLAIM_T = RequestClaim.__table__
 
 

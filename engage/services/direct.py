@@ -1,27 +1,31 @@
-"""The busiest SQLite write (a comment POST) on a pinned DBAPI connection, without the ORM.
+"""The busiest write (a comment POST) on a pinned DBAPI connection, without the ORM.
 
 On SQLite a statement costs SQLite tens of microseconds, and SQLAlchemy's per-statement and
 per-transaction machinery (execution context, events, the session's begin and commit) several
 times that.  Under gunicorn (``sync -w2``, wrk ``-c16``) a comment POST cost the workers 8.0 ms
 of CPU through the session and 5.1 ms this way, 1.6× the requests per second
 (``bench/ab.py --base f3f3c60``, December 2026; with the checkpoints moved off the request).
+On PostgreSQL the session path's two statements (the site row, the one-statement write) and
+its commit spent more time in SQLAlchemy and psycopg's result building than waiting on the
+server (py-spy ``--idle`` of one worker: 0.8 ms of 5.5 ms waiting), so the same holds there.
+
 This module runs the same Core statements, compiled once, on the DBAPI connection the web layer
 keeps open per thread (``engage.web.fastpath.PublicReadFastPath.pinned_connection``), with
 SQLAlchemy's own bind and result processors applied, so every value is stored and read back
 exactly as through a session (tests compare the rows written both ways).
 
-Transactions keep the guarantees of :func:`engage.services.tx.write_transaction`: the writer
-lock, ``BEGIN IMMEDIATE``, commit or roll back as one, checkpoints after the lock is released.
-A driver error is raised as SQLAlchemy's (``sqlalchemy.exc.DBAPIError.instance``), so the web
-layer answers it exactly as one raised through a session.
+Transactions keep the guarantees of :func:`engage.services.tx.write_transaction`: on SQLite the
+writer lock and ``BEGIN IMMEDIATE``, commit or roll back as one, checkpoints after the lock is
+released.  A driver error is raised as SQLAlchemy's (``sqlalchemy.exc.DBAPIError.instance``), so
+the web layer answers it exactly as one raised through a session, and the pinned connection is
+given back as unusable (a server restart must not leave a thread holding a dead connection).
 """
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, Protocol
+from contextlib import contextmanager, nullcontext
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect, Engine
@@ -31,12 +35,30 @@ from engage.services import tx
 log = logging.getLogger(__name__)
 
 
-class PinnedConnection(Protocol):
-    """Gives this thread's pinned SQLite DBAPI connection (autocommit: ``isolation_level`` is
-    ``None``, set by :func:`engage.services.tx.install_engine_events`) and its engine, or
-    ``None`` when none can be pinned (the caller then goes through the session)."""
+class Pinned(NamedTuple):
+    """This thread's pinned DBAPI connection and what belongs with it.
 
-    def __call__(self) -> tuple[sqlite3.Connection, Engine] | None: ...
+    ``driver``: a ``sqlite3.Connection`` (autocommit: ``isolation_level`` is ``None``, set by
+    :func:`engage.services.tx.install_engine_events`) or a ``psycopg.Connection`` (autocommit);
+    ``engine``: the engine it was checked out from; ``discard``: gives it back to the pool as
+    invalid, so the thread pins a fresh one next time.
+    """
+
+    driver: Any
+    engine: Engine
+    discard: Callable[[], None]
+
+
+class PinnedConnection(Protocol):
+    """Gives this thread's :class:`Pinned` connection, or ``None`` when none can be pinned
+    (the caller then goes through the session)."""
+
+    def __call__(self) -> Pinned | None: ...
+
+
+class ConnectionLost(Exception):
+    """The pinned connection was found dead when the transaction began: nothing was written,
+    and it was discarded; the caller may go through the session (whose pool pings first)."""
 
 
 class Precompiled:
@@ -67,7 +89,10 @@ class Precompiled:
             raise ValueError("a column takes a Python-side default: "
                              + ", ".join(c.key for c in prefetch))
         self.sql = compiled.string
-        self.keys = list(compiled.positiontup or ())
+        # Positional (sqlite3: ``?``) or named (psycopg: ``%(name)s``) parameters.
+        self.named = compiled.positiontup is None
+        self.keys = list(compiled.binds) if self.named else list(compiled.positiontup)
+        self._error = dialect.loaded_dbapi.Error
         self._params: list[tuple[str | None, Any, Callable | None]] = []
         for name in self.keys:
             bind = compiled.binds[name]
@@ -85,8 +110,9 @@ class Precompiled:
         self._results = [c.type.dialect_impl(dialect).result_processor(dialect, None)
                          for c in columns]
 
-    def parameters(self, values: Mapping[str, Any]) -> list:
-        """The positional DBAPI parameters for ``values`` (keyed by bind parameter name).
+    def parameters(self, values: Mapping[str, Any]) -> list | dict:
+        """The DBAPI parameters for ``values`` (keyed by bind parameter name): a list in the
+        statement's order for a positional paramstyle, a dict for a named one.
 
         :raises KeyError: a required parameter is missing.
         """
@@ -97,10 +123,11 @@ class Precompiled:
             else:
                 value = values[key]
                 out.append(process(value) if process is not None else value)
-        return out
+        return dict(zip(self.keys, out)) if self.named else out
 
-    def rows(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> list[tuple]:
-        """Run the statement; all result rows as tuples of processed values (``[]`` for a
+    def rows(self, conn: Any, values: Mapping[str, Any]) -> list[tuple]:
+        """Run the statement on the DBAPI connection ``conn`` (``sqlite3`` or ``psycopg``,
+        both have ``execute``); all result rows as tuples of processed values (``[]`` for a
         statement returning nothing).
 
         :raises sqlalchemy.exc.DBAPIError: the driver failed (its error wrapped as SQLAlchemy
@@ -109,16 +136,17 @@ class Precompiled:
         params = self.parameters(values)
         try:
             cursor = conn.execute(self.sql, params)
-            raw = cursor.fetchall()
+            # Not ``cursor.description``: psycopg builds it per call (a Column per column).
+            raw = cursor.fetchall() if self.columns else []
             cursor.close()
-        except sqlite3.Error as err:
-            raise exc.DBAPIError.instance(self.sql, params, err, sqlite3.Error) from err
+        except self._error as err:
+            raise exc.DBAPIError.instance(self.sql, params, err, self._error) from err
         results = self._results
         if not any(results):
             return raw
         return [tuple(p(v) if p is not None else v for p, v in zip(results, row)) for row in raw]
 
-    def mapping(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> dict | None:
+    def mapping(self, conn: Any, values: Mapping[str, Any]) -> dict | None:
         """The first result row as ``{column key: value}``, or ``None`` when there is none."""
         rows = self.rows(conn, values)
         return dict(zip(self.columns, rows[0])) if rows else None
@@ -142,42 +170,80 @@ def precompiled(statement: Any, dialect: Dialect,
 
 
 @contextmanager
-def direct_write(conn: sqlite3.Connection, bind: Engine) -> Iterator[sqlite3.Connection]:
-    """One write transaction on the pinned connection ``conn`` of ``bind``'s SQLite database:
-    behind the writer lock (:func:`engage.services.tx._sqlite_writer_lock`), ``BEGIN
-    IMMEDIATE``, commit at the end, roll back on any error; then a checkpoint now and then
-    (:func:`engage.services.tx._checkpoint_now_and_then`), as ``write_transaction`` does.
+def direct_write(pinned: Pinned) -> Iterator[Any]:
+    """One write transaction on the pinned connection: on SQLite behind the writer lock
+    (:func:`engage.services.tx._sqlite_writer_lock`) and ``BEGIN IMMEDIATE``, on PostgreSQL a
+    plain ``BEGIN``; commit at the end, roll back on any error; on SQLite a checkpoint now and
+    then afterwards (:func:`engage.services.tx._checkpoint_now_and_then`), as
+    ``write_transaction`` does.  A driver error also discards the connection
+    (:attr:`Pinned.discard`).
 
-    :raises sqlalchemy.exc.DBAPIError: BEGIN or COMMIT failed (e.g. ``database is locked``
-        after the busy timeout); nothing was written.
+    :raises ConnectionLost: ``BEGIN`` found the connection dead (the dialect's
+        ``is_disconnect``): nothing was written.
+    :raises sqlalchemy.exc.DBAPIError: BEGIN or COMMIT failed otherwise (e.g. ``database is
+        locked`` after the busy timeout); nothing was written.
     """
-    with tx._sqlite_writer_lock(bind.url.database):  # looked up per call: benches time it
+    conn, bind = pinned.driver, pinned.engine
+    sqlite = bind.dialect.name == "sqlite"
+    # The lock is looked up per call: the benches time it.
+    with tx._sqlite_writer_lock(bind.url.database) if sqlite else nullcontext():
         try:
-            _driver(conn, "BEGIN IMMEDIATE")
+            _begin(pinned, "BEGIN IMMEDIATE" if sqlite else "BEGIN")
             yield conn
-            _driver(conn, "COMMIT")
-        except BaseException:
-            _roll_back(conn)
+            _driver(conn, bind.dialect, "COMMIT")
+        except BaseException as err:
+            if not isinstance(err, ConnectionLost):
+                _roll_back(pinned, failed=isinstance(err, exc.DBAPIError))
             raise
-    tx._checkpoint_now_and_then(bind)
+    if sqlite:
+        tx._checkpoint_now_and_then(bind)
 
 
-def _roll_back(conn: sqlite3.Connection) -> None:
-    """Roll back whatever ``conn`` holds open, so the pinned connection is usable again.
+def _begin(pinned: Pinned, sql: str) -> None:
+    """Begin the transaction (:func:`first_use`)."""
+    with first_use(pinned):
+        _driver(pinned.driver, pinned.engine.dialect, sql)
+
+
+@contextmanager
+def first_use(pinned: Pinned) -> Iterator[None]:
+    """Around the first statement a request runs on a pinned connection: a connection found
+    dead (the dialect's ``is_disconnect``: a server restart, a closed connection) is discarded
+    and reported as :class:`ConnectionLost`, so the caller can go through the session instead.
+
+    :raises ConnectionLost: the connection was dead; nothing ran.
+    :raises sqlalchemy.exc.DBAPIError: any other driver error, unchanged.
+    """
+    try:
+        yield
+    except exc.DBAPIError as err:
+        if pinned.engine.dialect.is_disconnect(err.orig, pinned.driver, None):
+            pinned.discard()
+            raise ConnectionLost() from err
+        raise
+
+
+def _roll_back(pinned: Pinned, failed: bool) -> None:
+    """Roll back whatever the connection holds open, so the pinned connection is usable again;
+    after a driver error (``failed``) or a failing rollback it is discarded instead.
 
     A failing rollback is logged, not raised: the error that caused it is the one to answer
-    (SQLite rolls a transaction back itself when the connection closes).
+    (the server rolls a transaction back itself when the connection closes).
     """
+    conn = pinned.driver
     try:
-        if conn.in_transaction:
-            conn.rollback()
-    except sqlite3.Error:
-        log.warning("rollback of a direct SQLite write failed", exc_info=True)
+        conn.rollback()  # both drivers roll back the open transaction, if any, even in autocommit
+    except pinned.engine.dialect.loaded_dbapi.Error:
+        log.warning("rollback of a direct write failed", exc_info=True)
+        failed = True
+    if failed:
+        pinned.discard()
 
 
-def _driver(conn: sqlite3.Connection, sql: str) -> None:
+def _driver(conn: Any, dialect: Dialect, sql: str) -> None:
     """Run a transaction-control statement, wrapping a driver error as SQLAlchemy does."""
+    error = dialect.loaded_dbapi.Error
     try:
         conn.execute(sql)
-    except sqlite3.Error as err:
-        raise exc.DBAPIError.instance(sql, (), err, sqlite3.Error) from err
+    except error as err:
+        raise exc.DBAPIError.instance(sql, (), err, error) from err

@@ -189,11 +189,16 @@ def release_text_claims(session: Session, comment_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
-# :func:`purge_expired` as one statement without a locking clause, for SQLite's direct write
-# (``engage.services.comments._submit_direct``), where the write lock already serialises.
-PURGE_EXPIRED_SQLITE = delete(_T).where(_T.c.id.in_(
-    select(_T.c.id).where(_T.c.expires_at <= bindparam("now")).order_by(_T.c.id)
-    .limit(PURGE_BATCH).scalar_subquery()))
+# :func:`purge_expired` as one statement, for the direct write
+# (``engage.services.comments._submit_direct``): on SQLite without a locking clause (the write
+# lock already serialises), on PostgreSQL skipping rows another transaction holds.
+_EXPIRED = (select(_T.c.id).where(_T.c.expires_at <= bindparam("now")).order_by(_T.c.id)
+            .limit(PURGE_BATCH))
+PURGE_EXPIRED = {
+    "sqlite": delete(_T).where(_T.c.id.in_(_EXPIRED.scalar_subquery())),
+    "postgresql": delete(_T).where(_T.c.id.in_(
+        _EXPIRED.with_for_update(skip_locked=True).scalar_subquery())),
+}
 
 
 def purge_expired(session: Session, now: datetime, batch: int = PURGE_BATCH) -> int:

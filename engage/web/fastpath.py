@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engage.domain.errors import EngageError
 from engage.extensions import db
+from engage.services.direct import Pinned
 from engage.services.reader_data import READER_EXISTS
 from engage.services.listing import (
     counts_from_rows, counts_query_for, counts_query_key, counts_query_params, counts_signature,
@@ -184,21 +185,23 @@ class PublicReadFastPath:
         except (SQLAlchemyError, NotPinned, self.driver_errors):
             return None
 
-    def pinned_connection(self):
-        """This thread's pinned SQLite DBAPI connection (``sqlite3.Connection``, autocommit)
-        and the engine it belongs to, or ``None`` on another database, on an in-memory one (its pool hands every user on a
-        thread the same connection, the session's too) or when none can be pinned (budget
-        spent, checkout failed): the caller then goes through the session.
+    def pinned_connection(self) -> Pinned | None:
+        """This thread's pinned DBAPI connection (``sqlite3`` or ``psycopg``, autocommit) as a
+        :class:`~engage.services.direct.Pinned`, or ``None`` on an in-memory SQLite database
+        (its pool hands every user on a thread the same connection, the session's too) or when
+        none can be pinned (budget spent, checkout failed): the caller then goes through the
+        session.
 
-        Used for the comment POST's statements on SQLite (``engage.services.direct``).
+        Used for the comment POST's statements (``engage.services.direct``).
         """
         engine = self.engine
-        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
             return None
         try:
-            return self._thread_connection().driver_connection, engine
+            conn = self._thread_connection()
         except (SQLAlchemyError, NotPinned, self.driver_errors):
             return None
+        return Pinned(conn.driver_connection, engine, lambda: self._discard(conn))
 
     def _thread_connection(self):
         """This thread's pinned connection, pinned now if it has none (:meth:`_pin`)."""
@@ -226,12 +229,20 @@ class PublicReadFastPath:
             rows = cursor.fetchall()
             cursor.close()
         except self.driver_errors:
-            self._local.conn = None
-            with self._pinned_lock:
-                self._pinned.remove(conn)
-            conn.invalidate()
+            self._discard(conn)
             raise
         return rows
+
+    def _discard(self, conn) -> None:
+        """Give this thread's pinned ``conn`` back to the pool as invalid (it failed); the
+        thread pins a fresh one on its next use."""
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
+        with self._pinned_lock:
+            if conn not in self._pinned:
+                return  # discarded already, or closed with all the pins
+            self._pinned.remove(conn)
+        conn.invalidate()
 
     def _pin(self):
         """Check out this thread's connection (autocommit), within the pinning budget.

@@ -1,8 +1,9 @@
-"""A new comment on SQLite, stored on the pinned DBAPI connection (``engage.services.direct``).
+"""A new comment stored on the pinned DBAPI connection (``engage.services.direct``), on SQLite
+and PostgreSQL.
 
 The direct path must store exactly what the session path stores, keep every rule of the write
-(reader erased meanwhile, retries and doubles, one transaction), and hand every other kind of
-comment to the session.
+(reader erased meanwhile, retries and doubles, one transaction), hand every other kind of
+comment to the session, and never leave a thread holding a dead or half-used connection.
 """
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -26,13 +27,6 @@ LIMITS = CommentLimits(max_chars=500)
 
 
 @pytest.fixture
-def backend():
-    """SQLite only: the direct path is SQLite's (PostgreSQL has its one-statement write;
-    ``tests/web/test_fastpath.py`` checks no connection is pinned for it there)."""
-    return "sqlite"
-
-
-@pytest.fixture
 def pinned(app):
     """The app's fast path's ``pinned_connection`` (what the view passes)."""
     return app.extensions["engage_fastpath"].pinned_connection
@@ -40,15 +34,17 @@ def pinned(app):
 
 @pytest.fixture
 def taken(monkeypatch):
-    """Records each direct write transaction (the direct path stored the comment)."""
+    """Records the connection of each direct write that reached its statements (the direct
+    path stored the comment, or tried to and rolled back)."""
     seen = []
-    real = comments.direct_write
+    for name in ("_write_sqlite", "_write_pg"):
+        real = getattr(comments, name)
 
-    def spy(conn, bind):
-        seen.append(conn)
-        return real(conn, bind)
+        def spy(conn, *args, real=real):
+            seen.append(conn)
+            return real(conn, *args)
 
-    monkeypatch.setattr(comments, "direct_write", spy)
+        monkeypatch.setattr(comments, name, spy)
     return seen
 
 
@@ -64,16 +60,44 @@ def _submit(ctx, site, reader, text, now, pinned, **kw):
                                    check_reader=True, pinned=pinned, **kw)
 
 
-def _raw_rows(app, ids):
-    """The comment rows as SQLite stores them (text dates, JSON text, enum values)."""
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return {row["id"]: dict(row) for row in conn.execute(
-            f"SELECT * FROM comment WHERE id IN ({','.join('?' * len(ids))})", ids)}
-    finally:
-        conn.close()
+def _raw_rows(ctx, ids):
+    """The comment rows as the database stores them (no SQLAlchemy type processing)."""
+    found = ctx.connection().exec_driver_sql(
+        f"SELECT * FROM comment WHERE id IN ({', '.join(str(int(i)) for i in ids)})")
+    return {row["id"]: dict(row) for row in found.mappings()}
+
+
+def _refuse(ctx, name: str, when: str, table: str, message: str) -> None:
+    """A trigger ``name`` that makes ``when`` (``UPDATE OF col``, ``DELETE``) on ``table`` fail
+    with ``message``, on either database; :func:`_drop` removes it."""
+    if ctx.get_bind().dialect.name == "sqlite":
+        ctx.connection().exec_driver_sql(
+            f"CREATE TRIGGER {name} BEFORE {when} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+    else:
+        ctx.connection().exec_driver_sql(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$")
+        ctx.connection().exec_driver_sql(
+            f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION {name}()")
+    ctx.commit()
+
+
+def _drop(ctx, name: str, table: str) -> None:
+    if ctx.get_bind().dialect.name == "sqlite":
+        ctx.connection().exec_driver_sql(f"DROP TRIGGER {name}")
+    else:
+        ctx.connection().exec_driver_sql(f"DROP TRIGGER {name} ON {table}")
+        ctx.connection().exec_driver_sql(f"DROP FUNCTION {name}()")
+    ctx.commit()
+
+
+def _in_transaction(conn) -> bool:
+    """Whether a DBAPI connection (``sqlite3`` or ``psycopg``) holds a transaction open."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.in_transaction
+    return conn.info.transaction_status != conn.info.transaction_status.IDLE
 
 
 def test_the_direct_path_stores_the_row_the_session_path_stores(app, ctx, open_site, now,
@@ -87,7 +111,7 @@ def test_the_direct_path_stores_the_row_the_session_path_stores(app, ctx, open_s
     by_session = _submit(ctx, open_site, "session", text, now, None)
     assert len(taken) == 1
     assert by_direct.status is by_session.status is CommentStatus.APPROVED
-    rows = _raw_rows(app, [by_direct.id, by_session.id])
+    rows = _raw_rows(ctx, [by_direct.id, by_session.id])
     one, other = rows[by_direct.id], rows[by_session.id]
     differ = {k for k in one if one[k] != other[k]}
     assert differ == {"id", "reader_id"}
@@ -128,7 +152,10 @@ def test_replies_contact_addresses_and_webhook_sites_go_through_the_session(
 
 
 def test_a_reader_erased_between_judging_and_the_write_stores_nothing(
-        app, ctx, open_site, now, pinned, taken, monkeypatch):
+        app, ctx, open_site, now, pinned, taken, monkeypatch, backend):
+    if backend == "postgresql":
+        pytest.skip("PostgreSQL reads the reader FOR KEY SHARE inside the write transaction: "
+                    "an erasure waits for it (test_an_erased_reader_is_refused_in_the_write)")
     _readers(ctx, "first", "gone")
     _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
     real = comments._judge
@@ -146,6 +173,18 @@ def test_a_reader_erased_between_judging_and_the_write_stores_nothing(
     assert len(taken) == 1  # refused inside the direct write transaction
     assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
     assert ctx.execute(select(Article.comment_count)).scalar_one() == 1
+
+
+def test_an_erased_reader_is_refused_in_the_write(app, ctx, open_site, now, pinned, taken):
+    _readers(ctx, "first", "gone")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    ctx.execute(Reader.__table__.delete().where(Reader.id == "gone"))
+    ctx.commit()
+    with pytest.raises(Unauthorized) as raised:
+        _submit(ctx, open_site, "gone", "Kịp gửi trước khi xoá?", now, pinned)
+    assert raised.value.code == "reader_token_invalid"
+    assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
+    assert not _in_transaction(pinned().driver)
 
 
 def test_a_repeated_text_gets_the_first_answer_and_a_reused_key_is_refused(
@@ -173,15 +212,13 @@ def test_a_failing_statement_rolls_the_whole_write_back_and_is_sqlalchemy_s_erro
         app, ctx, open_site, now, pinned, taken):
     _readers(ctx, "first", "r")
     _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
-    ctx.connection().exec_driver_sql(
-        "CREATE TRIGGER no_count BEFORE UPDATE OF comment_count ON article "
-        "BEGIN SELECT RAISE(ABORT, 'count refused'); END")
-    ctx.commit()
-    with pytest.raises(sa_exc.IntegrityError, match="count refused"):
+    _refuse(ctx, "no_count", "UPDATE OF comment_count", "article", "count refused")
+    failed = pinned().driver
+    with pytest.raises(sa_exc.DBAPIError, match="count refused"):
         _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)
     assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
-    ctx.connection().exec_driver_sql("DROP TRIGGER no_count")
-    ctx.commit()
+    assert pinned().driver is not failed  # a failed connection is not kept
+    _drop(ctx, "no_count", "article")
     again = _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)  # usable
     assert again.status is CommentStatus.APPROVED and len(taken) == 2
     assert ctx.execute(select(Article.comment_count)).scalar_one() == 2
@@ -199,15 +236,11 @@ def test_expired_claims_are_purged_in_the_comment_s_own_transaction(
     ctx.commit()
     monkeypatch.setattr(comments, "PURGE_EVERY", 1)  # every claim taken purges a batch
     guard = RetryGuard(duplicate_window_s=60)
-    ctx.connection().exec_driver_sql(
-        "CREATE TRIGGER no_purge BEFORE DELETE ON request_claim "
-        "BEGIN SELECT RAISE(ABORT, 'purge refused'); END")
-    ctx.commit()
-    with pytest.raises(sa_exc.IntegrityError, match="purge refused"):
+    _refuse(ctx, "no_purge", "DELETE", "request_claim", "purge refused")
+    with pytest.raises(sa_exc.DBAPIError, match="purge refused"):
         _submit(ctx, open_site, "r", "Ý kiến kèm dọn dẹp.", now, pinned, retry=guard)
     assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1  # one txn
-    ctx.connection().exec_driver_sql("DROP TRIGGER no_purge")
-    ctx.commit()
+    _drop(ctx, "no_purge", "request_claim")
     result = _submit(ctx, open_site, "r", "Ý kiến kèm dọn dẹp.", now, pinned, retry=guard)
     assert not result.replayed and len(taken) == 2
     keys = ctx.execute(select(RequestClaim.key)).scalars().all()
@@ -235,18 +268,35 @@ def test_an_interruption_right_after_begin_leaves_no_transaction_behind(
     _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
     real = direct._driver
 
-    def interrupted(conn, sql):
-        real(conn, sql)
-        if sql == "BEGIN IMMEDIATE":
+    def interrupted(conn, dialect, sql):
+        real(conn, dialect, sql)
+        if sql.startswith("BEGIN"):
             raise KeyboardInterrupt
 
     monkeypatch.setattr(direct, "_driver", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _submit(ctx, open_site, "r", "Bị ngắt giữa chừng.", now, pinned)
     monkeypatch.setattr(direct, "_driver", real)
-    conn, _engine = pinned()
-    assert not conn.in_transaction
+    assert not _in_transaction(pinned().driver)
     assert _submit(ctx, open_site, "r", "Bị ngắt giữa chừng.", now, pinned).id
+
+
+def test_a_connection_dead_at_begin_hands_the_comment_to_the_session(
+        app, ctx, open_site, now, pinned, taken, backend):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    dead = pinned().driver
+    if backend == "postgresql":  # as a server restart would
+        ctx.execute(select(func.pg_terminate_backend(dead.info.backend_pid)))
+        ctx.commit()
+    else:
+        dead.close()
+    result = _submit(ctx, open_site, "r", "Máy chủ vừa khởi động lại.", now, pinned)
+    assert result.status is CommentStatus.APPROVED and taken == []  # its first use failed
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 2  # the session stored it
+    assert pinned().driver is not dead
+    _submit(ctx, open_site, "r", "Lần sau đi đường thẳng.", now, pinned)
+    assert len(taken) == 1 and taken[0] is not dead
 
 
 _META = MetaData()
@@ -264,7 +314,7 @@ def test_precompiled_refuses_what_it_could_not_run_faithfully():
 
 
 def test_precompiled_binds_and_reads_values_as_sqlalchemy_does(tmp_path):
-    dialect = sqlite_dialect.dialect()
+    dialect = sqlite_dialect.dialect(dbapi=sqlite3)
     conn = sqlite3.connect(tmp_path / "p.sqlite3")
     table = Comment.__table__
     conn.execute("CREATE TABLE c (status TEXT, created_at TEXT, reasons TEXT)")

@@ -177,11 +177,16 @@ def test_threads_arriving_at_once_pin_no_more_than_the_budget(app, monkeypatch):
     assert cold._pinned == []
 
 
-def test_a_connection_is_pinned_for_direct_writes_on_a_sqlite_file_only(app, backend):
+def test_a_connection_is_pinned_for_direct_writes_on_both_databases(app, backend):
     found = app.extensions["engage_fastpath"].pinned_connection()
     if backend == "postgresql":
-        assert found is None  # its comment write is one statement through the session
+        import psycopg
+        assert isinstance(found.driver, psycopg.Connection) and found.driver.autocommit
+        assert found.engine.dialect.name == "postgresql"
     else:
-        conn, engine = found
-        assert isinstance(conn, sqlite3.Connection) and conn.isolation_level is None
-        assert engine.url.database.endswith(".sqlite3")
+        assert isinstance(found.driver, sqlite3.Connection)
+        assert found.driver.isolation_level is None
+        assert found.engine.url.database.endswith(".sqlite3")
+    assert app.extensions["engage_fastpath"].pinned_connection().driver is found.driver
+    found.discard()  # a failed connection: the thread pins a fresh one
+    assert app.extensions["engage_fastpath"].pinned_connection().driver is not found.driver
