@@ -6,6 +6,7 @@ The direct path must store exactly what the session path stores, keep every rule
 comment to the session, and never leave a thread holding a dead or half-used connection.
 """
 import sqlite3
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -154,8 +155,8 @@ def test_replies_contact_addresses_and_webhook_sites_go_through_the_session(
 def test_a_reader_erased_between_judging_and_the_write_stores_nothing(
         app, ctx, open_site, now, pinned, taken, monkeypatch, backend):
     if backend == "postgresql":
-        pytest.skip("PostgreSQL reads the reader FOR KEY SHARE inside the write transaction: "
-                    "an erasure waits for it (test_an_erased_reader_is_refused_in_the_write)")
+        return _erasure_waits_for_the_comment_and_erases_it(app, ctx, open_site, now, pinned,
+                                                            taken, monkeypatch)
     _readers(ctx, "first", "gone")
     _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
     real = comments._judge
@@ -172,6 +173,40 @@ def test_a_reader_erased_between_judging_and_the_write_stores_nothing(
     assert raised.value.code == "reader_token_invalid"
     assert len(taken) == 1  # refused inside the direct write transaction
     assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == 1
+
+
+def _erasure_waits_for_the_comment_and_erases_it(app, ctx, open_site, now, pinned, taken,
+                                                  monkeypatch):
+    """PostgreSQL: the direct write reads the reader ``FOR KEY SHARE`` in its transaction, so
+    an erasure started while the comment is judged waits for it, then erases it too."""
+    from engage.services import reader_data
+    _readers(ctx, "first", "gone")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    real = comments._judge
+    erasure: list = []
+
+    def erase():
+        with app.app_context():
+            erasure.append(reader_data.erase_reader(db.session, "gone", now))
+            db.session.remove()
+
+    def judged_while_erasing(*args):
+        verdict = real(*args)
+        thread = threading.Thread(target=erase)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # the erasure waits for the comment's transaction
+        erasure.append(thread)
+        return verdict
+
+    monkeypatch.setattr(comments, "_judge", judged_while_erasing)
+    stored = _submit(ctx, open_site, "gone", "Kịp gửi trước khi xoá?", now, pinned)
+    erasure[0].join(10)
+    assert len(taken) == 1 and erasure[1].comments == 1  # it erased the comment stored first
+    ctx.expire_all()
+    assert ctx.get(Comment, stored.id).status is CommentStatus.DELETED
+    assert ctx.get(Reader, "gone") is None
     assert ctx.execute(select(Article.comment_count)).scalar_one() == 1
 
 
