@@ -91,10 +91,11 @@ def submit_comment(session: Session, site_slug: str, article_key: str, reader_id
     :param check_reader: refuse the comment unless ``reader_id`` names an issued reader (a
         token's signature proves it was issued, not that the reader has not erased their data
         since); checked in the statement that reads the site.  The web layer passes ``True``.
-    :param pinned: on SQLite, this thread's pinned DBAPI connection: a top-level comment
-        without a reply-notice address, on an existing article of a site without webhooks,
-        is then read, judged and stored there without the ORM (:func:`_submit_direct`, the
-        same statements and rules); any other comment goes through the session.
+    :param pinned: gives this thread's pinned DBAPI connection (SQLite or PostgreSQL): a
+        top-level comment without a reply-notice address, on an existing article of a site
+        without webhooks, is then read, judged and stored there without the ORM
+        (:func:`_submit_direct`, the same statements and rules); any other comment goes
+        through the session.
     :raises Unauthorized: ``reader_token_invalid`` (with ``check_reader``: the reader was erased).
     :raises InvalidInput: the text/name rules of :func:`prepare_comment`; ``parent_invalid``;
         ``idempotency_key_reused``.

@@ -53,7 +53,7 @@ def _pinned_runner():
 
 
 def _pinned_connection():
-    """The read fast path's per-thread SQLite DBAPI connection, for the comment POST's
+    """The read fast path's per-thread DBAPI connection, for the comment POST's
     statements (``PublicReadFastPath.pinned_connection``); ``None`` without a fast path."""
     fast = current_app.extensions.get("engage_fastpath")
     return fast.pinned_connection if fast is not None else None
