@@ -315,7 +315,7 @@ def _submit_direct(session: Session, pinned: Pinned, where: tuple, facts: tuple,
                 comment_id = _write_sqlite(conn, dialect, values, shown, claims, reader_id,
                                            article.id, now, check_reader)
     except ConnectionLost:
-        return None  # nothing was written: the session path (its pool pings) posts it
+        return None  # nothing was written: the session path posts it
     except _Repeated:
         end_read_transaction(session)  # its snapshot may predate the claim that holds
         replay = held_answer(session, retry, reader_id, article.id, parent_id, prepared.text,
@@ -484,8 +484,9 @@ _PG_WRITE: dict[tuple[int, bool], object] = {}  # (claims, approved) -> statemen
 def _pg_write(n_claims: int, approved: bool):
     """:func:`_pg_write_statement`, built once per shape (so :func:`precompiled` caches it)."""
     statement = _PG_WRITE.get((n_claims, approved))
-    if statement is None:
-        statement = _PG_WRITE[n_claims, approved] = _pg_write_statement(n_claims, approved)
+    if statement is None:  # two threads may build it: both then use the first one kept
+        statement = _PG_WRITE.setdefault((n_claims, approved),
+                                         _pg_write_statement(n_claims, approved))
     return statement
 
 

@@ -57,8 +57,10 @@ class PinnedConnection(Protocol):
 
 
 class ConnectionLost(Exception):
-    """The pinned connection was found dead when the transaction began: nothing was written,
-    and it was discarded; the caller may go through the session (whose pool pings first)."""
+    """The pinned connection was found dead at its first statement: nothing was written, and
+    it was discarded; the caller may go through the session instead (its pooled connection
+    is pinged first with ``DB_POOL_PRE_PING``; without it, a connection the same restart
+    killed answers 503 once, as every session path does)."""
 
 
 class Precompiled:
@@ -81,6 +83,8 @@ class Precompiled:
 
     def __init__(self, statement: Any, dialect: Dialect,
                  column_keys: Sequence[str] | None = None) -> None:
+        # Held, so the statement outlives this entry: :func:`precompiled` keys by its id.
+        self.statement = statement
         compiled = statement.compile(dialect=dialect, column_keys=column_keys)
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("statement needs per-execution compiling (POSTCOMPILE)")

@@ -5,8 +5,10 @@ The direct path must store exactly what the session path stores, keep every rule
 (reader erased meanwhile, retries and doubles, one transaction), hand every other kind of
 comment to the session, and never leave a thread holding a dead or half-used connection.
 """
+import gc
 import sqlite3
 import threading
+import weakref
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -370,3 +372,17 @@ def test_precompiled_binds_and_reads_values_as_sqlalchemy_does(tmp_path):
                               dialect)
     assert read.mapping(conn, {}) == values
     conn.close()
+
+
+def test_a_cached_statement_is_kept_alive_so_its_id_cannot_name_another():
+    dialect = sqlite_dialect.dialect(dbapi=sqlite3)
+    statement = select(_T.c.id).where(_T.c.name == bindparam("name"))
+    alive = weakref.ref(statement)
+    key = (id(statement), "sqlite", ())
+    first = direct.precompiled(statement, dialect)
+    del statement, first
+    gc.collect()
+    try:  # the cache's entry holds its statement: no later statement can take its id
+        assert alive() is not None and direct._COMPILED[key].statement is alive()
+    finally:
+        direct._COMPILED.pop(key, None)
