@@ -17,8 +17,8 @@ exactly as through a session (tests compare the rows written both ways).
 Transactions keep the guarantees of :func:`engage.services.tx.write_transaction`: on SQLite the
 writer lock and ``BEGIN IMMEDIATE``, commit or roll back as one, checkpoints after the lock is
 released.  A driver error is raised as SQLAlchemy's (``sqlalchemy.exc.DBAPIError.instance``), so
-the web layer answers it exactly as one raised through a session, and the pinned connection is
-given back as unusable (a server restart must not leave a thread holding a dead connection).
+the web layer answers it exactly as one raised through a session, and a dead pinned connection
+is given back as unusable (a server restart must not leave a thread holding a dead connection).
 """
 from __future__ import annotations
 
@@ -179,8 +179,7 @@ def direct_write(pinned: Pinned) -> Iterator[Any]:
     (:func:`engage.services.tx._sqlite_writer_lock`) and ``BEGIN IMMEDIATE``, on PostgreSQL a
     plain ``BEGIN``; commit at the end, roll back on any error; on SQLite a checkpoint now and
     then afterwards (:func:`engage.services.tx._checkpoint_now_and_then`), as
-    ``write_transaction`` does.  A driver error also discards the connection
-    (:attr:`Pinned.discard`).
+    ``write_transaction`` does.  A dead connection is discarded (:attr:`Pinned.discard`).
 
     :raises ConnectionLost: ``BEGIN`` found the connection dead (the dialect's
         ``is_disconnect``): nothing was written.
@@ -197,7 +196,8 @@ def direct_write(pinned: Pinned) -> Iterator[Any]:
             _driver(conn, bind.dialect, "COMMIT")
         except BaseException as err:
             if not isinstance(err, ConnectionLost):
-                _roll_back(pinned, failed=isinstance(err, exc.DBAPIError))
+                _roll_back(pinned, dead=isinstance(err, exc.DBAPIError) and _is_disconnect(
+                    pinned, err))
             raise
     if sqlite:
         tx._checkpoint_now_and_then(bind)
@@ -221,27 +221,35 @@ def first_use(pinned: Pinned) -> Iterator[None]:
     try:
         yield
     except exc.DBAPIError as err:
-        if pinned.engine.dialect.is_disconnect(err.orig, pinned.driver, None):
+        if _is_disconnect(pinned, err):
             pinned.discard()
             raise ConnectionLost() from err
         raise
 
 
-def _roll_back(pinned: Pinned, failed: bool) -> None:
+def _is_disconnect(pinned: Pinned, err: exc.DBAPIError) -> bool:
+    """Whether ``err`` means the pinned connection is dead (the dialect's ``is_disconnect``,
+    which also looks at the connection itself: psycopg's ``closed``/``broken``).  An error of
+    another connection (the session's, while judging) or of a statement (a constraint, a
+    trigger) leaves the pinned connection usable after the rollback."""
+    return pinned.engine.dialect.is_disconnect(err.orig, pinned.driver, None)
+
+
+def _roll_back(pinned: Pinned, dead: bool) -> None:
     """Roll back whatever the connection holds open, so the pinned connection is usable again;
-    after a driver error (``failed``) or a failing rollback it is discarded instead.
+    a dead one (``dead``: the error was a disconnect) or one whose rollback fails is discarded
+    instead.
 
     A failing rollback is logged, not raised: the error that caused it is the one to answer
     (the server rolls a transaction back itself when the connection closes).
     """
-    conn = pinned.driver
-    try:
-        conn.rollback()  # both drivers roll back the open transaction, if any, even in autocommit
-    except pinned.engine.dialect.loaded_dbapi.Error:
-        log.warning("rollback of a direct write failed", exc_info=True)
-        failed = True
-    if failed:
-        pinned.discard()
+    if not dead:
+        try:  # both drivers roll back the open transaction, if any, even in autocommit
+            pinned.driver.rollback()
+            return
+        except pinned.engine.dialect.loaded_dbapi.Error:
+            log.warning("rollback of a direct write failed", exc_info=True)
+    pinned.discard()
 
 
 def _driver(conn: Any, dialect: Dialect, sql: str) -> None:

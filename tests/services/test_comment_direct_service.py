@@ -254,11 +254,41 @@ def test_a_failing_statement_rolls_the_whole_write_back_and_is_sqlalchemy_s_erro
     with pytest.raises(sa_exc.DBAPIError, match="count refused"):
         _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)
     assert ctx.execute(select(func.count()).select_from(Comment)).scalar_one() == 1
-    assert pinned().driver is not failed  # a failed connection is not kept
+    assert pinned().driver is failed and not _in_transaction(failed)  # rolled back, kept
     _drop(ctx, "no_count", "article")
     again = _submit(ctx, open_site, "r", "Sau chèn, trước khi đếm.", now, pinned)  # usable
     assert again.status is CommentStatus.APPROVED and len(taken) == 2
     assert ctx.execute(select(Article.comment_count)).scalar_one() == 2
+
+
+def test_a_connection_that_dies_mid_write_is_not_kept(app, ctx, open_site, now, pinned,
+                                                      taken, monkeypatch, backend):
+    _readers(ctx, "first", "r")
+    _submit(ctx, open_site, "first", "Bài đầu tiên tạo bài viết.", now, pinned)
+    dead = pinned().driver
+    real = comments._judge
+
+    def judged_then_killed(*args):
+        verdict = real(*args)
+        if backend == "postgresql":  # the server goes away while the comment is judged
+            with db.engine.connect() as other:
+                other.execute(select(func.pg_terminate_backend(dead.info.backend_pid)))
+        else:
+            dead.close()
+        return verdict
+
+    monkeypatch.setattr(comments, "_judge", judged_then_killed)
+    if backend == "postgresql":  # its transaction was open: the web layer answers 503
+        with pytest.raises(sa_exc.OperationalError):
+            _submit(ctx, open_site, "r", "Mất kết nối giữa chừng.", now, pinned)
+    else:  # SQLite judges before BEGIN: the session path stores it
+        assert _submit(ctx, open_site, "r", "Mất kết nối giữa chừng.", now, pinned).id
+    monkeypatch.setattr(comments, "_judge", real)
+    assert pinned().driver is not dead
+    _submit(ctx, open_site, "r", "Kết nối mới.", now, pinned)
+    assert taken[-1] is not dead
+    expected = 2 if backend == "postgresql" else 3
+    assert ctx.execute(select(Article.comment_count)).scalar_one() == expected
 
 
 def test_expired_claims_are_purged_in_the_comment_s_own_transaction(
