@@ -89,6 +89,20 @@ class JsonAccessLogger(Logger):
 logger_class = JsonAccessLogger
 
 
+def _json_errors() -> None:
+    """gunicorn's own error pages (a malformed request, a request line over 4,094 bytes, too
+    many headers) answer JSON like the rest of Engage (``engage.web.server_errors``): its
+    workers call ``gunicorn.util.write_error``, replaced here, in the master, before they fork."""
+    from gunicorn import util
+
+    from engage.web.server_errors import write_json_error
+
+    util.write_error = write_json_error
+
+
+_json_errors()
+
+
 def on_starting(server):
     """Master, before forking: tell the app how many workers share this host, and empty the
     Prometheus multiprocess directory (stale files from an earlier run would be added in)."""

@@ -1,4 +1,5 @@
-"""config/gunicorn.conf.py: production refusals at boot, JSON access log, multi-worker metrics."""
+"""config/gunicorn.conf.py: production refusals at boot, JSON access log, multi-worker metrics,
+gunicorn's own refusals (bad request line, URL too long) answered as JSON."""
 import json
 import os
 import secrets
@@ -7,6 +8,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from servers import Gunicorn
 
 BIN = Path(sys.executable).parent
@@ -58,3 +60,41 @@ def _healthz_count(metrics: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                if line.startswith("engage_http_requests_total{")
                and 'endpoint="health.healthz"' in line)
+
+
+def _raw(port: int, request: bytes) -> tuple[str, dict, bytes]:
+    """Send raw bytes; the status line, the headers and the body of the answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, dict(line.split(": ", 1) for line in lines), body
+
+
+@pytest.mark.parametrize("worker_class", ["sync", "gthread"])
+def test_gunicorn_s_own_refusals_answer_json(tmp_path, worker_class):
+    env = _env(tmp_path)
+    subprocess.run([str(BIN / "engage"), "init-db"], env=env, check=True, capture_output=True)
+    server = Gunicorn(env, tmp_path / "errors.log", workers=1, worker_class=worker_class)
+    try:
+        server.wait_ready()
+        long_line = _raw(server.port, b"GET /api/v1/" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n")
+        garbage = _raw(server.port, b"<script>alert(1)</script>\r\n\r\n")
+        fine = urllib.request.urlopen(server.url + "/healthz", timeout=10).status
+    finally:
+        server.stop()
+    for (status, headers, body), code, number in (
+            (long_line, "request_line_too_long", "414"), (garbage, "request_malformed", "400")):
+        assert status.split(" ")[1] == number
+        assert headers["Content-Type"] == "application/json"
+        assert int(headers["Content-Length"]) == len(body)
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        error = json.loads(body)["error"]
+        assert error["code"] == code and error["request_id"] == headers["X-Request-Id"]
+        assert error["message"].endswith(".") and "<" not in body.decode()
+    assert garbage[2] and fine == 200
