@@ -501,6 +501,8 @@ def _pg_write_params(values: dict, article_id: int, reader_id: str, now: datetim
         params.update({f"scope{i}": scope, f"key{i}": key, f"hash{i}": request_hash,
                        f"expires{i}": expires_at})
     return params
+
+
 _CLAIM_T = RequestClaim.__table__
 
 
