@@ -298,8 +298,8 @@ def _submit_direct(session: Session, pinned: Pinned, where: tuple, facts: tuple,
                     return None  # a read-only transaction: nothing was written
                 _site, article, values, shown = judged
                 claims = _claims(retry, article, parent_id, prepared.text, now)
-                comment_id, claim_ids = _write_pg(conn, dialect, values, shown, claims,
-                                                  reader_id, article.id, now)
+                comment_id, claim_ids = _write_pg_direct(conn, dialect, values, shown,
+                                                         claims, reader_id, article.id, now)
                 if any(claim_id is None for claim_id in claim_ids):
                     raise _Repeated()  # rolls this comment back: the first answer stands
                 _purge_direct(conn, dialect, max(claim_ids, default=0), now)
@@ -376,16 +376,27 @@ def _write_sqlite(conn, dialect, values: dict, shown: str, claims: list, reader_
     return comment_id
 
 
-def _write_pg(conn, dialect, values: dict, shown: str, claims: list, reader_id: str,
-              article_id: int, now: datetime) -> tuple[int, tuple]:
-    """PostgreSQL's one-statement write (:func:`_pg_write_statement`) on ``conn``.
+def _write_pg(run, values: dict, shown: str, claims: list, reader_id: str, article_id: int,
+              now: datetime) -> tuple[int, tuple]:
+    """PostgreSQL's one-statement write (:func:`_pg_write_statement`), shared by the session
+    path and the direct path.
 
+    :param run: ``run(statement, params)`` executes it and gives its one row (through the
+        session, or :class:`~engage.services.direct.Precompiled` on the pinned connection).
     :returns: the new comment's id and its claims' ids (``None`` for a claim not taken).
     """
     approved = values["status"] is CommentStatus.APPROVED
     params = _pg_write_params(values, article_id, reader_id, now, shown, claims)
-    row = precompiled(_pg_write(len(claims), approved), dialect).rows(conn, params)[0]
+    row = run(_pg_write(len(claims), approved), params)
     return row[0], tuple(row[1 + approved:])
+
+
+def _write_pg_direct(conn, dialect, values: dict, shown: str, claims: list, reader_id: str,
+                     article_id: int, now: datetime) -> tuple[int, tuple]:
+    """:func:`_write_pg` on the pinned psycopg connection ``conn``, inside
+    :func:`direct_write`."""
+    return _write_pg(lambda statement, params: precompiled(statement, dialect).rows(
+        conn, params)[0], values, shown, claims, reader_id, article_id, now)
 
 
 def _purge_direct(conn, dialect, claim_id: int, now: datetime) -> None:
@@ -464,15 +475,14 @@ def _insert_comment_pg(session: Session, site, article, top_parent: int | None, 
     values = _comment_row(site, article, top_parent, verdict, risk, reader_id, prepared,
                           network_hash, now)
     status = values["status"]
-    approved = status is CommentStatus.APPROVED
     shown = public_status(verdict)
-    claims = claims_for(retry, article.id, parent_id, prepared.text, now) if retry else []
-    params = _pg_write_params(values, article.id, reader_id, now, shown, claims)
-    row = session.connection().execute(_pg_write(len(claims), approved), params).one()
-    comment_id, claim_ids = row[0], row[1 + approved:]
+    claims = _claims(retry, article, parent_id, prepared.text, now)
+    comment_id, claim_ids = _write_pg(
+        lambda statement, params: session.connection().execute(statement, params).one(),
+        values, shown, claims, reader_id, article.id, now)
     taken = all(claim_id is not None for claim_id in claim_ids)
     if taken:
-        if approved and site.webhook_url:
+        if status is CommentStatus.APPROVED and site.webhook_url:
             enqueue_comment_change(session, article.id, comment_id, None, status, now)
         purge_now_and_then(session, max(claim_ids, default=0), now)
     return SubmitResult(comment_id, status, public_status=shown), taken

@@ -40,7 +40,7 @@ def taken(monkeypatch):
     """Records the connection of each direct write that reached its statements (the direct
     path stored the comment, or tried to and rolled back)."""
     seen = []
-    for name in ("_write_sqlite", "_write_pg"):
+    for name in ("_write_sqlite", "_write_pg_direct"):
         real = getattr(comments, name)
 
         def spy(conn, *args, real=real):
