@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from engage.web.errors import MESSAGES
 from engage.web.security import new_request_id, security_headers
 
 # status -> (code, message); gunicorn's statuses are those of ``Worker.handle_error``
@@ -22,7 +23,8 @@ SERVER_ERRORS = {
     414: ("request_line_too_long", "Địa chỉ yêu cầu quá dài."),
     417: ("expectation_failed", "Yêu cầu không được hỗ trợ."),
     431: ("request_headers_too_large", "Phần đầu của yêu cầu quá lớn."),
-    500: ("internal_error", "Lỗi máy chủ. Vui lòng thử lại sau."),
+    # The message every other 500 gives (outside a request, the lazy string is its msgid).
+    500: ("internal_error", str(MESSAGES["internal_error"])),
     501: ("method_not_implemented", "Phương thức không được hỗ trợ."),
 }
 
